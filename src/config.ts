@@ -1,0 +1,57 @@
+import path from 'node:path';
+import { PipectlError } from './errors.js';
+
+/** Everything a command needs to know about its environment, resolved once and frozen. */
+export interface Config {
+  /** PostgreSQL server URL (`DATABASE_URL` / `--database-url`); undefined means the embedded database. */
+  readonly databaseUrl: string | undefined;
+  /** Embedded database directory (`PIPECTL_DATA_DIR` / `--data-dir`), default `./.pipectl/data`, absolute. */
+  readonly dataDir: string;
+  /** Maximum connections in the server pool (`PIPECTL_POOL_SIZE` / `--pool-size`), default 10. */
+  readonly poolSize: number;
+  /** Environment name shown in alerts (`PIPECTL_ENV`). */
+  readonly envName: string | undefined;
+  /** Print stack traces with errors (`--debug`). */
+  readonly debug: boolean;
+}
+
+/** The flags that can override the environment; each is optional. */
+export interface ConfigFlags {
+  'database-url'?: string;
+  'data-dir'?: string;
+  'pool-size'?: number;
+  debug?: boolean;
+}
+
+export const defaultDataDir = './.pipectl/data';
+export const defaultPoolSize = 10;
+
+function positiveInteger(name: string, raw: string | number | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = typeof raw === 'number' ? raw : Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new PipectlError('invalid_config', `${name} must be a positive whole number, got "${raw}"`);
+  }
+  return value;
+}
+
+/**
+ * Resolves the configuration: flags override environment variables, which override defaults.
+ * This is the only place that reads `process.env`; everything else receives the frozen result.
+ */
+export function resolveConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const databaseUrl = flags['database-url'] ?? (env.DATABASE_URL || undefined);
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new PipectlError(
+      'invalid_config',
+      'the database URL must start with postgres:// or postgresql:// — fix DATABASE_URL or --database-url',
+    );
+  }
+  return Object.freeze({
+    databaseUrl,
+    dataDir: path.resolve(flags['data-dir'] ?? (env.PIPECTL_DATA_DIR || defaultDataDir)),
+    poolSize: positiveInteger('--pool-size', flags['pool-size'] ?? env.PIPECTL_POOL_SIZE, defaultPoolSize),
+    envName: env.PIPECTL_ENV || undefined,
+    debug: flags.debug ?? false,
+  });
+}

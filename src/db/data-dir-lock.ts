@@ -1,0 +1,105 @@
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PipectlError } from '../errors.js';
+
+/** Who holds an embedded data directory. */
+export interface LockHolder {
+  pid: number;
+  hostname: string;
+  command: string;
+  since: string;
+}
+
+/** A held lock on an embedded data directory; `release()` is idempotent. */
+export interface DataDirLock {
+  readonly path: string;
+  release(): void;
+}
+
+/** The lock file sits beside the data directory, so PGlite's own files stay untouched. */
+export function lockPathFor(dataDir: string): string {
+  return `${path.resolve(dataDir)}.lock`;
+}
+
+function readHolder(lockPath: string): LockHolder | undefined {
+  try {
+    return JSON.parse(readFileSync(lockPath, 'utf8')) as LockHolder;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the process exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function inUse(dataDir: string, holder: LockHolder, lockPath: string): PipectlError {
+  return new PipectlError(
+    'data_dir_locked',
+    `the embedded database ${dataDir} is in use by pid ${holder.pid} (${holder.command}, since ${holder.since}); ` +
+      `only one process may open it — stop that process, or use a PostgreSQL server (DATABASE_URL) for concurrent workers ` +
+      `(if pid ${holder.pid} is not pipectl, delete ${lockPath})`,
+  );
+}
+
+/**
+ * Takes the single-process lock on an embedded data directory, or fails at once (never waits)
+ * naming the holder. PGlite is one in-process Postgres: two processes writing the same files
+ * would corrupt them. A lock left by a dead process on this host is taken over.
+ *
+ * The lock is published atomically (write a private file, then hard-link it into place), so a
+ * reader never sees a half-written lock.
+ */
+export function acquireDataDirLock(dataDir: string, command = process.argv.slice(1).join(' ')): DataDirLock {
+  const lockPath = lockPathFor(dataDir);
+  mkdirSync(path.dirname(lockPath), { recursive: true });
+  const me: LockHolder = {
+    pid: process.pid,
+    hostname: os.hostname(),
+    command: path.basename(command) || 'pipectl',
+    since: new Date().toISOString(),
+  };
+  const draft = `${lockPath}.${process.pid}.tmp`;
+  writeFileSync(draft, JSON.stringify(me));
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        linkSync(draft, lockPath);
+        return heldLock(lockPath);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const holder = readHolder(lockPath);
+      if (holder && (holder.hostname !== me.hostname || isAlive(holder.pid))) throw inUse(dataDir, holder, lockPath);
+      // The holder died without releasing (kill -9, power loss): its lock is stale.
+      try {
+        unlinkSync(lockPath);
+      } catch {
+        // Another process removed it first; try again.
+      }
+    }
+    const holder = readHolder(lockPath);
+    throw holder ? inUse(dataDir, holder, lockPath) : new PipectlError('data_dir_locked', `cannot lock ${lockPath}`);
+  } finally {
+    unlinkSync(draft);
+  }
+}
+
+function heldLock(lockPath: string): DataDirLock {
+  let held = true;
+  const release = () => {
+    if (!held) return;
+    held = false;
+    process.off('exit', release);
+    if (readHolder(lockPath)?.pid === process.pid) unlinkSync(lockPath);
+  };
+  process.on('exit', release);
+  return { path: lockPath, release };
+}
