@@ -1,0 +1,49 @@
+import { sql, type Transaction } from 'kysely';
+import type { Database, JobType } from '../../db/schema.js';
+
+/** A job to create; its typed input reference must match its type (see the jobs_input_present constraint). */
+export interface JobSpec {
+  jobType: JobType;
+  domainId?: number | null;
+  sitemapFileId?: number | null;
+  pageId?: number | null;
+  payload?: Record<string, unknown>;
+  priority?: number;
+  maxAttempts?: number;
+  runAt?: Date;
+}
+
+/** The channel workers LISTEN on; a notification only wakes them, the poll is the source of truth. */
+export const jobsChannel = 'pipectl_jobs';
+
+/**
+ * Creates jobs inside the caller's transaction, so that a job exists if and only if the state
+ * change that implies it commits. A job whose input already has a live (pending or running) job
+ * is skipped: the partial unique index `jobs_one_active_per_input` guarantees at most one.
+ * Sends a NOTIFY that is delivered at commit. Returns the number of jobs created.
+ *
+ * SQL: one `insert … select from unnest(…) on conflict do nothing` for the whole batch.
+ */
+export async function enqueueJobs(trx: Transaction<Database>, specs: JobSpec[]): Promise<number> {
+  if (specs.length === 0) return 0;
+  const col = <T>(pick: (s: JobSpec) => T) => specs.map(pick);
+  const result = await sql`
+    insert into jobs (job_type, domain_id, sitemap_file_id, page_id, payload, priority, max_attempts, run_at)
+    select t.job_type, t.domain_id, t.sitemap_file_id, t.page_id, t.payload, t.priority, t.max_attempts, t.run_at
+    from unnest(
+      ${col((s) => s.jobType)}::text[],
+      ${col((s) => s.domainId ?? null)}::bigint[],
+      ${col((s) => s.sitemapFileId ?? null)}::bigint[],
+      ${col((s) => s.pageId ?? null)}::bigint[],
+      ${col((s) => JSON.stringify(s.payload ?? {}))}::jsonb[],
+      ${col((s) => s.priority ?? 0)}::int[],
+      ${col((s) => s.maxAttempts ?? 5)}::int[],
+      ${col((s) => (s.runAt ?? new Date()).toISOString())}::timestamptz[]
+    ) as t(job_type, domain_id, sitemap_file_id, page_id, payload, priority, max_attempts, run_at)
+    on conflict (job_type, (coalesce(page_id, sitemap_file_id, domain_id))) where status in ('pending', 'running')
+    do nothing
+  `.execute(trx);
+  const created = Number(result.numAffectedRows ?? 0n);
+  if (created > 0) await sql`select pg_notify(${jobsChannel}, ${specs[0]?.jobType ?? ''})`.execute(trx);
+  return created;
+}
