@@ -29,7 +29,8 @@ export async function enqueueJobs(trx: Transaction<Database>, specs: JobSpec[]):
   const col = <T>(pick: (s: JobSpec) => T) => specs.map(pick);
   const result = await sql`
     insert into jobs (job_type, domain_id, sitemap_file_id, page_id, payload, priority, max_attempts, run_at)
-    select t.job_type, t.domain_id, t.sitemap_file_id, t.page_id, t.payload, t.priority, t.max_attempts, t.run_at
+    select t.job_type, t.domain_id, t.sitemap_file_id, t.page_id, t.payload, t.priority, t.max_attempts,
+      coalesce(t.run_at, now())
     from unnest(
       ${col((s) => s.jobType)}::text[],
       ${col((s) => s.domainId ?? null)}::bigint[],
@@ -38,7 +39,7 @@ export async function enqueueJobs(trx: Transaction<Database>, specs: JobSpec[]):
       ${col((s) => JSON.stringify(s.payload ?? {}))}::jsonb[],
       ${col((s) => s.priority ?? 0)}::int[],
       ${col((s) => s.maxAttempts ?? 5)}::int[],
-      ${col((s) => (s.runAt ?? new Date()).toISOString())}::timestamptz[]
+      ${col((s) => s.runAt?.toISOString() ?? null)}::timestamptz[]
     ) as t(job_type, domain_id, sitemap_file_id, page_id, payload, priority, max_attempts, run_at)
     on conflict (job_type, (coalesce(page_id, sitemap_file_id, domain_id))) where status in ('pending', 'running')
     do nothing
