@@ -66,6 +66,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** One line on stderr (plus a JSON error document with --json), the documented exit code, no stack unless --debug. */
   protected override async catch(err: OclifError): Promise<void> {
     if (err.code === 'EEXIT') throw err;
+    // A usage error is the parse's outcome; without this oclif warns that the command never parsed.
+    this.parsed = true;
     const debug = this.settings?.debug ?? process.argv.includes('--debug');
     const usage = typeof err.oclif?.exit === 'number' && !(err instanceof PipectlError);
     const error = usage ? new PipectlError('usage', err.message.split('\n')[0] ?? err.message) : coerceError(err);
