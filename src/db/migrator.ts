@@ -66,9 +66,10 @@ export async function migrationStatus(db: Kysely<Database>): Promise<MigrationSt
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
   const { error, results = [] } = await createMigrator(db).migrateToLatest();
   if (error) {
-    const failed = results.find((r) => r.status === 'Error')?.migrationName ?? 'a migration';
+    const failed = results.find((r) => r.status === 'Error')?.migrationName;
     const reason = error instanceof Error ? error.message : String(error);
-    throw new PipectlError('migration_failed', `migration ${failed} failed and nothing was applied: ${reason}`, {
+    const what = failed ? `migration ${failed} failed` : 'the migrations could not be applied';
+    throw new PipectlError('migration_failed', `${what} and nothing was applied: ${reason}`, {
       cause: error,
     });
   }

@@ -22,12 +22,14 @@ export const jobsChannel = 'pipectl_jobs';
  * is skipped: the partial unique index `jobs_one_active_per_input` guarantees at most one.
  * Sends a NOTIFY that is delivered at commit. Returns the number of jobs created.
  *
- * SQL: one `insert … select from unnest(…) on conflict do nothing` for the whole batch.
+ * SQL: one `insert … select from unnest(…) on conflict do nothing` for the whole batch, with a
+ * `job_events` row (null → pending) for each job created.
  */
 export async function enqueueJobs(trx: Transaction<Database>, specs: JobSpec[]): Promise<number> {
   if (specs.length === 0) return 0;
   const col = <T>(pick: (s: JobSpec) => T) => specs.map(pick);
-  const result = await sql`
+  const { rows } = await sql<{ created: number }>`
+    with created as (
     insert into jobs (job_type, domain_id, sitemap_file_id, page_id, payload, priority, max_attempts, run_at)
     select t.job_type, t.domain_id, t.sitemap_file_id, t.page_id, t.payload, t.priority, t.max_attempts,
       coalesce(t.run_at, now())
@@ -43,8 +45,14 @@ export async function enqueueJobs(trx: Transaction<Database>, specs: JobSpec[]):
     ) as t(job_type, domain_id, sitemap_file_id, page_id, payload, priority, max_attempts, run_at)
     on conflict (job_type, (coalesce(page_id, sitemap_file_id, domain_id))) where status in ('pending', 'running')
     do nothing
+    returning job_id
+    ), events as (
+      insert into job_events (job_id, from_status, to_status)
+      select job_id, null, 'pending' from created
+    )
+    select count(*)::int as created from created
   `.execute(trx);
-  const created = Number(result.numAffectedRows ?? 0n);
+  const created = rows[0]?.created ?? 0;
   if (created > 0) await sql`select pg_notify(${jobsChannel}, ${specs[0]?.jobType ?? ''})`.execute(trx);
   return created;
 }

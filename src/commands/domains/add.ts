@@ -1,0 +1,62 @@
+import { readFile } from 'node:fs/promises';
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand, ExitCode } from '../../base-command.js';
+import { type AddOutcome, addDomains } from '../../domains/add-domains.js';
+import { PipectlError } from '../../errors.js';
+
+export default class DomainsAdd extends BaseCommand<typeof DomainsAdd> {
+  static override summary = 'Queue domains for sitemap discovery.';
+  static override description =
+    'Normalises each name (case, scheme, path, trailing dot, IDN) and queues the valid ones; any worker takes them in. Invalid lines are rejected with a reason and the valid ones are still added; the exit code is then 1.';
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> example.com https://www.example.org/about',
+    '<%= config.bin %> <%= command.id %> --file domains.txt --json',
+    'cut -d, -f1 leads.csv | <%= config.bin %> <%= command.id %> --file -',
+  ];
+  static override strict = false;
+  static override enableJsonFlag = true;
+  static override args = { domain: Args.string({ description: 'Domains or URLs to add.' }) };
+  static override flags = {
+    file: Flags.string({
+      char: 'f',
+      description: 'Read domains from a file, one per line (# comments allowed); - for stdin.',
+    }),
+  };
+
+  async run(): Promise<{ added: number; present: number; rejected: number; results: AddOutcome[] }> {
+    const inputs = [...(this.argv.filter((a) => !a.startsWith('-') && a !== this.flags.file) ?? [])];
+    if (this.flags.file) {
+      const text =
+        this.flags.file === '-'
+          ? await readStdin()
+          : await readFile(this.flags.file, 'utf8').catch(() => {
+              throw new PipectlError('usage', `cannot read ${this.flags.file} — check the path`);
+            });
+      inputs.push(
+        ...text
+          .split(/\r?\n/)
+          .map((l) => l.replace(/#.*$/, '').trim())
+          .filter(Boolean),
+      );
+    }
+    if (inputs.length === 0)
+      throw new PipectlError('usage', 'no domains given — pass names as arguments or use --file');
+    const opened = await this.openDatabase();
+    const results = await addDomains(opened.db, inputs);
+    const count = (o: AddOutcome['outcome']) => results.filter((r) => r.outcome === o).length;
+    const summary = { added: count('added'), present: count('already present'), rejected: count('rejected'), results };
+    if (!this.jsonEnabled()) {
+      for (const r of results)
+        if (r.outcome === 'rejected') this.logToStderr(`rejected ${JSON.stringify(r.input)}: ${r.reason}`);
+      this.log(`${summary.added} added, ${summary.present} already present, ${summary.rejected} rejected`);
+    }
+    if (summary.rejected > 0) this.setExitCode(ExitCode.problem);
+    return summary;
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

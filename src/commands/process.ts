@@ -1,0 +1,110 @@
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../base-command.js';
+import type { JobType } from '../db/schema.js';
+import { parseDuration } from '../duration.js';
+import { PipectlError } from '../errors.js';
+import { createLogger } from '../logger.js';
+import { createStageRegistry, userStages } from '../pipeline/stages/registry.js';
+import { listenForJobs } from '../pipeline/worker/listen-for-jobs.js';
+import { ProgressDisplay } from '../pipeline/worker/progress-display.js';
+import { Worker, type WorkerSummary } from '../pipeline/worker/worker.js';
+
+export default class Process extends BaseCommand<typeof Process> {
+  static override summary = 'Run a worker: domains → sitemaps (WF4) → pages (WF5) → contacts (WF7).';
+  static override description =
+    `Claims jobs from the database and runs them. Every worker also takes in queued domains and rescues jobs whose worker died, so there is no separate scheduler to forget. Run as many workers as you like, on as many hosts, against one PostgreSQL server.
+
+SIGINT/SIGTERM stop claiming, give running jobs --shutdown-grace to finish, then return the rest to pending. A second signal exits at once.`;
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --until-idle',
+    'DATABASE_URL=postgres://pipectl@db/pipeline <%= config.bin %> <%= command.id %> --concurrency 16',
+    '<%= config.bin %> <%= command.id %> --stage sitemap --stage page_import',
+  ];
+
+  static override flags = {
+    concurrency: Flags.integer({ char: 'c', description: 'Jobs run at once.', default: 4, min: 1, max: 1000 }),
+    stage: Flags.string({
+      description: `Run only these stages (repeatable): ${userStages.join(', ')}. [default: all]`,
+      multiple: true,
+    }),
+    'until-idle': Flags.boolean({ description: 'Exit when no runnable job or queued domain is left.' }),
+    'max-jobs': Flags.integer({ description: 'Exit after this many jobs.', min: 1 }),
+    'poll-interval': Flags.string({
+      description: 'How often to poll, take in domains and rescue leases.',
+      default: '2s',
+    }),
+    lease: Flags.string({
+      description: 'How long a job is held without a heartbeat before others rescue it.',
+      default: '60s',
+    }),
+    'shutdown-grace': Flags.string({ description: 'How long shutdown waits for running jobs.', default: '10s' }),
+    'retry-delay': Flags.string({
+      description: 'Delay before the first retry; doubles each attempt, with jitter.',
+      default: '10s',
+    }),
+    'log-format': Flags.string({
+      description: 'Logs as JSON lines on stdout, or short lines with live progress on a terminal.',
+      options: ['auto', 'json', 'pretty'],
+      default: 'auto',
+    }),
+  };
+
+  async run(): Promise<WorkerSummary> {
+    const f = this.flags;
+    const stages = (f.stage ?? userStages) as JobType[];
+    const unknown = stages.filter((s) => ![...userStages, 'noop'].includes(s));
+    if (unknown.length > 0) {
+      throw new PipectlError('usage', `unknown stage "${unknown[0]}" — choose from ${userStages.join(', ')}`);
+    }
+    const tty = f['log-format'] === 'pretty' || (f['log-format'] === 'auto' && process.stderr.isTTY === true);
+    const progress = tty ? new ProgressDisplay() : undefined;
+    const logger = createLogger(tty ? 'pretty' : 'json', tty ? 'warn' : 'info', progress?.clear);
+
+    const opened = await this.openDatabase();
+    const url = this.settings.databaseUrl;
+    const worker = new Worker({
+      db: opened.db,
+      stages: createStageRegistry(stages),
+      logger,
+      concurrency: f.concurrency,
+      pollIntervalMs: parseDuration(f['poll-interval'], '--poll-interval'),
+      leaseSeconds: parseDuration(f.lease, '--lease') / 1000,
+      shutdownGraceMs: parseDuration(f['shutdown-grace'], '--shutdown-grace'),
+      backoff: { baseMs: parseDuration(f['retry-delay'], '--retry-delay'), maxMs: 3_600_000 },
+      untilIdle: f['until-idle'],
+      maxJobs: f['max-jobs'],
+      version: this.config.version,
+      listen: url ? (wake) => listenForJobs(url, logger, wake) : undefined,
+      onEvent: progress?.onEvent,
+    });
+
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals++;
+      if (signals > 1) {
+        logger.warn({ signal }, 'second signal: exiting now; unfinished jobs will be rescued when their lease expires');
+        process.exit(130);
+      }
+      logger.warn({ signal }, 'stopping: no new jobs; running jobs get the shutdown grace period');
+      worker.stop();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    progress?.start();
+    try {
+      const summary = await worker.run();
+      progress?.stop();
+      if (tty) {
+        this.log(
+          `worker ${summary.workerId} stopped (${summary.reason}) after ${(summary.durationMs / 1000).toFixed(1)}s: ` +
+            `${summary.completed} completed, ${summary.failed} failed, ${summary.retried} to retry, ` +
+            `${summary.rescued} rescued, ${summary.released} returned to pending`,
+        );
+      }
+      return summary;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  }
+}

@@ -1,0 +1,43 @@
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Database, Job } from '../../db/schema.js';
+
+/** This worker no longer holds the job (its lease expired and it was rescued): its results must not commit. */
+export class LeaseLostError extends Error {
+  constructor(jobId: string, workerId: string) {
+    super(`job ${jobId} is no longer held by ${workerId} (its lease expired and it was rescued)`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+/**
+ * Marks a running job complete inside the caller's transaction, first of all, so that the row
+ * lock it takes guards the handler's writes that follow: if another worker rescued the job, this
+ * throws `LeaseLostError` and the whole transaction, results included, rolls back. A job is
+ * therefore completed at most once, and its results are written exactly when it completes.
+ * `locked_by` is kept: it names the worker that completed the job, and lets a worker whose
+ * commit was cut off by a lost connection see that its commit did land (`completedBy`).
+ */
+export async function completeJob(trx: Transaction<Database>, job: Job, workerId: string): Promise<void> {
+  const { rows } = await sql<{ job_id: string }>`
+    with done as (
+      update jobs set status = 'complete', finished_at = now(), lease_expires_at = null
+      where job_id = ${job.job_id} and status = 'running' and locked_by = ${workerId}
+      returning job_id, attempts
+    ), events as (
+      insert into job_events (job_id, from_status, to_status, worker_id, attempt)
+      select job_id, 'running', 'complete', ${workerId}, attempts from done
+    )
+    select job_id from done
+  `.execute(trx);
+  if (rows.length === 0) throw new LeaseLostError(job.job_id, workerId);
+}
+
+/** Whether the job is complete and was completed by this worker (after an ambiguous commit failure). */
+export async function completedBy(db: Kysely<Database>, jobId: string, workerId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('jobs')
+    .select(['status', 'locked_by'])
+    .where('job_id', '=', jobId)
+    .executeTakeFirst();
+  return row?.status === 'complete' && row.locked_by === workerId;
+}

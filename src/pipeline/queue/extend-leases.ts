@@ -1,0 +1,22 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../../db/schema.js';
+
+/**
+ * Extends the leases of the jobs this worker is running, in one statement. Returns the ids it
+ * still holds: a job missing from the result was rescued by another worker after this one
+ * failed to heartbeat in time, and its run must be abandoned.
+ */
+export async function extendLeases(
+  db: Kysely<Database>,
+  workerId: string,
+  jobIds: string[],
+  leaseSeconds: number,
+): Promise<Set<string>> {
+  if (jobIds.length === 0) return new Set();
+  const { rows } = await sql<{ job_id: string }>`
+    update jobs set lease_expires_at = now() + make_interval(secs => ${leaseSeconds})
+    where job_id = any(${jobIds}::uuid[]) and status = 'running' and locked_by = ${workerId}
+    returning job_id
+  `.execute(db);
+  return new Set(rows.map((r) => r.job_id));
+}

@@ -1,0 +1,54 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../../db/schema.js';
+
+export interface RescuedJob {
+  job_id: string;
+  job_type: string;
+  status: 'pending' | 'failed';
+  previous_worker: string | null;
+}
+
+/**
+ * Returns to `pending` the running jobs whose lease has expired: their worker died or lost the
+ * database. Every worker runs this on every poll, so no single process is the one that must not
+ * be disabled. The attempt the dead run consumed (at claim) stays consumed; a job out of
+ * attempts is `failed` instead (and a sitemap job's domain set to `error`). The update is
+ * guarded on the old `locked_by`, so two rescuers cannot both act on one job, and a worker that
+ * later tries to complete it finds it no longer holds it.
+ *
+ * Uses jobs_lease_idx (lease_expires_at) where status = 'running'.
+ */
+export async function rescueExpiredLeases(
+  db: Kysely<Database>,
+  rescuerId: string,
+  limit = 1000,
+): Promise<RescuedJob[]> {
+  const { rows } = await sql<RescuedJob>`
+    with expired as materialized (
+      select job_id, locked_by from jobs
+      where status = 'running' and lease_expires_at < now()
+      order by lease_expires_at
+      limit ${limit}
+      for update skip locked
+    ), rescued as (
+      update jobs j set
+        status = case when j.attempts >= j.max_attempts then 'failed' else 'pending' end,
+        finished_at = case when j.attempts >= j.max_attempts then now() end,
+        run_at = now(),
+        last_error = 'lease expired: worker ' || coalesce(e.locked_by, '?') || ' stopped heartbeating',
+        locked_by = null, lease_expires_at = null
+      from expired e
+      where j.job_id = e.job_id and j.locked_by is not distinct from e.locked_by
+      returning j.job_id, j.job_type, j.domain_id, j.status, j.attempts, j.last_error, e.locked_by as previous_worker
+    ), events as (
+      insert into job_events (job_id, from_status, to_status, worker_id, attempt, message)
+      select job_id, 'running', status, ${rescuerId}, attempts, last_error from rescued
+    ), domains_failed as (
+      update domains d set sitemap_analysis_status = 'error', sitemap_analysis_error = rescued.last_error
+      from rescued
+      where rescued.status = 'failed' and rescued.job_type = 'sitemap' and d.id = rescued.domain_id
+    )
+    select job_id, job_type, status, previous_worker from rescued
+  `.execute(db);
+  return rows;
+}

@@ -1,0 +1,68 @@
+import type { Logger } from 'pino';
+
+/**
+ * Errors that mean "the connection to PostgreSQL went away", not "the query is wrong": the
+ * worker waits and tries again instead of failing jobs. SQLSTATE classes 08 (connection
+ * exception) and 57P (operator intervention: admin shutdown, crash shutdown, cannot connect now).
+ */
+const connectionSqlStates = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
+const connectionErrnos = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
+const connectionMessages =
+  /Connection terminated|connection (is )?closed|Client has encountered a connection error|timeout exceeded when trying to connect/i;
+
+/** Whether an error is a lost or refused database connection. */
+export function isConnectionError(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (connectionSqlStates.has(code) || connectionErrnos.has(code))) return true;
+  const inner = (err as { errors?: unknown[] }).errors;
+  if (Array.isArray(inner) && inner.some(isConnectionError)) return true;
+  return err instanceof Error && connectionMessages.test(err.message);
+}
+
+export interface ReconnectOptions {
+  logger: Logger;
+  /** What is being retried, for the log. */
+  what: string;
+  /** Stop retrying (and rethrow) once this is aborted. */
+  signal?: AbortSignal;
+  initialDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+
+/**
+ * Runs `fn`, and while it fails with a connection error, waits (doubling from 250 ms to 5 s)
+ * and runs it again. Other errors, and any error once `signal` is aborted, are rethrown. The
+ * one place where the worker's retry-on-disconnect policy lives.
+ */
+export async function withReconnect<T>(fn: () => Promise<T>, opts: ReconnectOptions): Promise<T> {
+  let delay = opts.initialDelayMs ?? 250;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isConnectionError(err) || opts.signal?.aborted) throw err;
+      opts.logger.warn(
+        { err: (err as Error).message, attempt, retryInMs: delay },
+        `database connection lost during ${opts.what}; retrying`,
+      );
+      await sleep(delay, opts.signal);
+      delay = Math.min(delay * 2, opts.maxDelayMs ?? 5_000);
+    }
+  }
+}
+
+export { sleep };
