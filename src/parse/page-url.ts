@@ -1,0 +1,60 @@
+import { domainToASCII } from 'node:url';
+
+/** Why a sitemap entry is not imported as a page. */
+export type PageUrlRejection =
+  /** Not a URL at all, or a relative one (the sitemap protocol requires absolute URLs). */
+  | 'invalid'
+  /** A scheme other than http(s): `ftp:`, `mailto:`, `javascript:`. */
+  | 'not_http'
+  /** On another site: counted and reported, never imported. */
+  | 'off_site'
+  /** Longer than {@link maxPageUrlLength}. */
+  | 'too_long';
+
+export type PageUrlResult = { ok: true; url: string } | { ok: false; reason: PageUrlRejection };
+
+/**
+ * Longest page URL imported: 2,048 characters, the sitemap protocol's own limit. It also keeps
+ * every URL well inside the 2,704-byte limit of a btree index entry, which `pages`'
+ * unique (domain_id, url) index would otherwise turn into a failed insert for the whole batch.
+ */
+export const maxPageUrlLength = 2048;
+
+/** The host a domain's pages may live on: the domain itself, without `www.`, in ASCII form. */
+function siteHost(domain: string): string {
+  const ascii = domainToASCII(domain.trim().toLowerCase().replace(/\.$/, '')) || domain.trim().toLowerCase();
+  return ascii.startsWith('www.') ? ascii.slice(4) : ascii;
+}
+
+/**
+ * Normalises a sitemap `<loc>` for WF5: surrounding blanks trimmed, the fragment dropped
+ * (`/a#top` and `/a` are one page), credentials dropped, the host lower-cased in ASCII form with
+ * any trailing dot removed, and default ports elided (the WHATWG URL parser does the last
+ * three). Only http(s) URLs on the domain or one of its subdomains are kept. A domain recorded
+ * as `www.example.com` also owns `example.com` and its other subdomains, since sites list both.
+ *
+ * @param raw the `<loc>` text as the sitemap had it
+ * @param domain the normalised host of the domain being imported (`domains.domain`)
+ */
+export function normalisePageUrl(raw: string, domain: string): PageUrlResult {
+  const text = raw.trim();
+  if (text.length > maxPageUrlLength) return { ok: false, reason: 'too_long' };
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return { ok: false, reason: 'invalid' };
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, reason: 'not_http' };
+  if (url.hostname === '') return { ok: false, reason: 'invalid' };
+  url.hash = '';
+  url.username = '';
+  url.password = '';
+  if (url.hostname.endsWith('.')) url.hostname = url.hostname.slice(0, -1);
+
+  const site = siteHost(domain);
+  const host = url.hostname;
+  if (host !== site && !host.endsWith(`.${site}`)) return { ok: false, reason: 'off_site' };
+  const href = url.href;
+  return href.length > maxPageUrlLength ? { ok: false, reason: 'too_long' } : { ok: true, url: href };
+}
