@@ -1,0 +1,229 @@
+import { LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { type CheckDefinition, type ChecksFile, checkDefaults, type ParamDefinition } from './check-definition.js';
+import { ChecksConfigError, type ConfigProblem } from './checks-config-error.js';
+import { checkSchema, checksFileSchema, paramSchema, type RawCheck, type RawChecksFile } from './checks-file-schema.js';
+import { coerceParam } from './coerce-param.js';
+import { parseCondition } from './condition.js';
+import { parseDuration } from './duration.js';
+import { type LocateOptions, locateInYaml } from './locate-in-yaml.js';
+import { scanSql } from './scan-sql.js';
+
+/** A problem before it has a position: the YAML path it concerns and how to point inside it. */
+interface PathProblem extends LocateOptions {
+  path: readonly PropertyKey[];
+  message: string;
+}
+
+/** The statements a check may be: one query. Anything else is refused before it reaches a database. */
+const queryKeywords = new Set(['select', 'with', 'values', 'table']);
+
+/**
+ * Parses and validates the text of a checks file, and returns its checks normalised.
+ * Throws a `ChecksConfigError` listing every problem with its line and column: YAML syntax,
+ * unknown keys, wrong types, bad durations and conditions, duplicate names, a statement that
+ * is not a single query, `:params` used but not declared, and params declared but never used.
+ *
+ * `file` is only used in messages.
+ */
+export function parseChecksFile(source: string, file: string): ChecksFile {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(source, { lineCounter, prettyErrors: false });
+  const at = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { file, line, column: col };
+  };
+
+  if (doc.errors.length > 0) {
+    // One syntax slip often produces several errors on the same line; the first says it best.
+    const seen = new Set<number>();
+    const problems: ConfigProblem[] = [];
+    for (const err of doc.errors) {
+      const where = at(err.pos[0]);
+      if (seen.has(where.line)) continue;
+      seen.add(where.line);
+      problems.push({ ...where, message: `invalid YAML: ${err.message}` });
+    }
+    throw new ChecksConfigError(problems);
+  }
+
+  const data: unknown = doc.toJS();
+  if (data === null || data === undefined) {
+    throw new ChecksConfigError([{ ...at(0), message: 'the file is empty: it needs a `checks:` list' }]);
+  }
+  const locate = (p: PathProblem): ConfigProblem => ({
+    file,
+    ...locateInYaml(doc, source, lineCounter, p.path, p),
+    message: `${describePath(p.path, data)}: ${p.message}`,
+  });
+
+  const parsed = checksFileSchema.safeParse(data);
+  if (!parsed.success)
+    throw new ChecksConfigError(sortProblems(parsed.error.issues.flatMap(issueProblems).map(locate)));
+
+  const problems: PathProblem[] = [];
+  const checks = parsed.data.checks.map((raw, index) => buildCheck(raw, parsed.data, ['checks', index], problems));
+  const names = new Map<string, number>();
+  for (const [index, check] of parsed.data.checks.entries()) {
+    const first = names.get(check.name);
+    if (first === undefined) {
+      names.set(check.name, index);
+    } else {
+      const { line } = locateInYaml(doc, source, lineCounter, ['checks', first, 'name']);
+      problems.push({ path: ['checks', index, 'name'], message: `duplicate name: line ${line} already uses it` });
+    }
+  }
+  if (problems.length > 0) throw new ChecksConfigError(sortProblems(problems.map(locate)));
+  return { path: file, checks };
+}
+
+function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
+  return problems.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+/** Turns a zod issue into problems at YAML paths, in our words. */
+function issueProblems(issue: z.core.$ZodIssue): PathProblem[] {
+  if (issue.code === 'unrecognized_keys') {
+    const allowed = allowedKeys(issue.path);
+    return issue.keys.map((key) => ({
+      path: [...issue.path, key],
+      atKey: true,
+      message: `unknown key "${key}"${allowed ? ` (allowed: ${allowed.join(', ')})` : ''}`,
+    }));
+  }
+  if (issue.code === 'invalid_key') {
+    return [{ path: issue.path, atKey: true, message: issue.issues[0]?.message ?? issue.message }];
+  }
+  return [{ path: issue.path, message: issue.message }];
+}
+
+function allowedKeys(path: readonly PropertyKey[]): string[] | undefined {
+  if (path.length === 0) return Object.keys(checksFileSchema.shape);
+  if (path.length === 1 && path[0] === 'defaults') return ['timeout', 'sample_rows'];
+  if (path.length === 2 && path[0] === 'checks') return Object.keys(checkSchema.shape);
+  if (path.length === 4 && path[2] === 'params') return Object.keys(paramSchema.shape);
+  return undefined;
+}
+
+/** `check "pending-job-age" params.older_than.default`, or `checks[3] severity` before the name is known. */
+function describePath(path: readonly PropertyKey[], data: unknown): string {
+  if (path[0] === 'checks' && typeof path[1] === 'number') {
+    const name = (data as { checks?: { name?: unknown }[] }).checks?.[path[1]]?.name;
+    const label = typeof name === 'string' && name !== '' ? `check "${name}"` : `checks[${path[1]}]`;
+    const rest = path.slice(2).map(String).join('.');
+    return rest ? `${label} ${rest}` : label;
+  }
+  return path.length === 0 ? 'checks file' : path.map(String).join('.');
+}
+
+function buildCheck(
+  raw: RawCheck,
+  file: RawChecksFile,
+  path: readonly PropertyKey[],
+  problems: PathProblem[],
+): CheckDefinition {
+  const problem = (rel: PropertyKey[], message: string, options: LocateOptions = {}) =>
+    problems.push({ path: [...path, ...rel], message, ...options });
+
+  const hasConditions = raw.warn !== undefined || raw.fail !== undefined;
+  const kind = raw.kind ?? (hasConditions ? 'metric' : 'row');
+  if (kind === 'row') {
+    if (hasConditions) {
+      problem(
+        [raw.warn !== undefined ? 'warn' : 'fail'],
+        'warn and fail conditions belong to metric checks (kind: metric)',
+        {
+          atKey: true,
+        },
+      );
+    }
+    if (raw.severity === undefined) problem(['severity'], 'is required for a row check: warn or fail');
+  } else {
+    if (!hasConditions) problem(['kind'], 'a metric check needs a warn or a fail condition, such as fail: "> 100"');
+    if (raw.severity !== undefined) {
+      problem(['severity'], 'a metric check takes its severity from its warn and fail conditions: remove it', {
+        atKey: true,
+      });
+    }
+  }
+
+  const timeout = parseDuration(raw.timeout ?? file.defaults?.timeout ?? `${checkDefaults.timeoutMs}ms`);
+  if (timeout.ms === undefined || timeout.ms < 1) {
+    problem(['timeout'], 'must be a positive duration in ms, seconds, minutes, hours or days');
+  }
+
+  const params: Record<string, ParamDefinition> = {};
+  for (const [name, declared] of Object.entries(raw.params ?? {})) {
+    try {
+      params[name] = {
+        type: declared.type,
+        value: coerceParam(declared.type, declared.default),
+        description: declared.description,
+      };
+    } catch (err) {
+      problem(['params', name, 'default'], (err as Error).message);
+    }
+  }
+
+  checkSql(raw, path, problems);
+
+  return {
+    name: raw.name,
+    description: raw.description.trim(),
+    kind,
+    severity: kind === 'row' ? (raw.severity ?? 'fail') : raw.fail !== undefined ? 'fail' : 'warn',
+    sql: raw.sql,
+    params,
+    warn: raw.warn === undefined ? undefined : parseCondition(raw.warn),
+    fail: raw.fail === undefined ? undefined : parseCondition(raw.fail),
+    sampleRows: raw.sample_rows ?? file.defaults?.sample_rows ?? checkDefaults.sampleRows,
+    timeoutMs: timeout.ms ?? checkDefaults.timeoutMs,
+    runbook: raw.runbook?.trim() || undefined,
+    owner: raw.owner,
+  };
+}
+
+/** The SQL must be one query, name its parameters, and use exactly the parameters it declares. */
+function checkSql(raw: RawCheck, path: readonly PropertyKey[], problems: PathProblem[]): void {
+  const sqlPath = [...path, 'sql'];
+  const scan = scanSql(raw.sql);
+  if (!queryKeywords.has(scan.firstKeyword)) {
+    const word = scan.firstKeyword ? scan.firstKeyword.toUpperCase() : 'nothing';
+    problems.push({
+      path: sqlPath,
+      needle: scan.firstKeyword ? new RegExp(`\\b${scan.firstKeyword}\\b`, 'i') : undefined,
+      message: `must be one read-only query (SELECT, WITH, VALUES or TABLE), not ${word}: checks never change data`,
+    });
+  }
+  const laterStatement = scan.semicolons.some((at) => scanSql(raw.sql.slice(at + 1)).firstKeyword !== '');
+  if (laterStatement) {
+    problems.push({ path: sqlPath, needle: /;/, message: 'must be a single statement: remove the second one' });
+  }
+  if (scan.positional.length > 0) {
+    problems.push({
+      path: sqlPath,
+      needle: /\$\d/,
+      message: 'uses a positional $n parameter: declare a named one under params and write :name',
+    });
+  }
+  const declared = new Set(Object.keys(raw.params ?? {}));
+  const used = new Set(scan.placeholders.map((p) => p.name));
+  for (const name of used) {
+    if (!declared.has(name)) {
+      problems.push({
+        path: sqlPath,
+        needle: new RegExp(`(?<!:):${name}\\b`),
+        message: `uses :${name} but does not declare it under params`,
+      });
+    }
+  }
+  for (const name of declared) {
+    if (!used.has(name)) {
+      problems.push({
+        path: [...path, 'params', name],
+        atKey: true,
+        message: `is declared but the SQL never uses :${name}`,
+      });
+    }
+  }
+}

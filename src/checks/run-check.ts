@@ -1,0 +1,157 @@
+import { CompiledQuery, type Kysely, sql } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { coerceError } from '../errors.js';
+import { bindCheckSql } from './bind-check-sql.js';
+import type { CheckDefinition, ParamValue } from './check-definition.js';
+import type { CheckResult, CheckStatus } from './check-result.js';
+import { conditionHolds } from './condition.js';
+import { formatMs } from './duration.js';
+import { scanSql } from './scan-sql.js';
+
+/** How the database behind a run behaves. */
+export interface RunCheckOptions {
+  /**
+   * Whether the database interrupts a statement at its `statement_timeout`. A PostgreSQL server
+   * does; PGlite runs a query to its end, so a check that overran is reported as an error
+   * afterwards instead: a check that timed out is never a pass.
+   */
+  enforcesTimeout: boolean;
+}
+
+/** The one row the wrapping query returns: the number of rows the check returned and the first of them. */
+interface WrappedRow {
+  total: number | string;
+  sample: Record<string, unknown>[];
+}
+
+/**
+ * Wraps a check's bound SQL so that the database counts its rows and returns only the first
+ * few, as JSON: a check that matches a million rows sends a number and a handful of rows over
+ * the wire, and every backend renders timestamps the same way. The check's SQL stays one
+ * statement inside a CTE; a CTE referenced twice is computed once.
+ *
+ * SQL: `with pipectl_check as (<check sql>) select count(*), json_agg(first $n rows)`.
+ */
+function wrapCheckSql(text: string, limitParam: number): string {
+  const lastSemicolon = scanSql(text).semicolons.at(-1);
+  const body = lastSemicolon === undefined ? text : text.slice(0, lastSemicolon);
+  return `with pipectl_check as (
+${body}
+)
+select (select count(*) from pipectl_check) as total,
+  (select coalesce(json_agg(r), '[]') from (select * from pipectl_check limit $${limitParam}) as r) as sample`;
+}
+
+/** SQLSTATEs a check commonly dies of, and what to say instead of the bare message. */
+const checkErrorStates: Record<string, (check: CheckDefinition, message: string) => string> = {
+  '57014': (check) =>
+    `timed out after ${formatMs(check.timeoutMs)} (statement_timeout): make the query cheaper or raise its timeout`,
+  '25006': (_check, message) => `tried to write (${message}): checks run read-only and must only read`,
+};
+
+function describeCheckError(check: CheckDefinition, err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  const message = coerceError(err).message.split('\n')[0] ?? 'unknown error';
+  const describe = typeof code === 'string' ? checkErrorStates[code] : undefined;
+  return describe ? describe(check, message) : message;
+}
+
+/** What makes a check fire, in words. */
+export function describeThreshold(check: CheckDefinition): string {
+  if (check.kind === 'row') return 'any row';
+  const parts: string[] = [];
+  if (check.warn) parts.push(`warn ${check.warn.text}`);
+  if (check.fail) parts.push(`fail ${check.fail.text}`);
+  return parts.join(', ');
+}
+
+/**
+ * Runs one check in its own READ ONLY transaction with a local `statement_timeout` (and
+ * TimeZone UTC, so that timestamps in sample rows read the same from every client), and judges
+ * the result. Never throws: a check that cannot run, writes, times out or returns a malformed
+ * metric is `error`, never `pass`.
+ */
+export async function runCheck(
+  db: Kysely<Database>,
+  check: CheckDefinition,
+  options: RunCheckOptions,
+): Promise<CheckResult> {
+  const params: Record<string, ParamValue> = Object.fromEntries(
+    Object.entries(check.params).map(([name, p]) => [name, p.value]),
+  );
+  const base = {
+    name: check.name,
+    description: check.description,
+    kind: check.kind,
+    severity: check.severity,
+    threshold: describeThreshold(check),
+    params,
+    runbook: check.runbook ?? null,
+    owner: check.owner ?? null,
+  };
+  const started = performance.now();
+  const outcome = (
+    status: CheckStatus,
+    fields: Partial<Pick<CheckResult, 'value' | 'violations' | 'sampleRows' | 'error'>>,
+  ): CheckResult => ({
+    ...base,
+    status,
+    value: fields.value ?? null,
+    violations: fields.violations ?? null,
+    sampleRows: fields.sampleRows ?? [],
+    durationMs: Math.round((performance.now() - started) * 10) / 10,
+    error: fields.error ?? null,
+  });
+
+  let row: WrappedRow;
+  try {
+    const bound = bindCheckSql(check.sql, check.params);
+    // A metric check must return exactly one row; the count says whether it did.
+    const keep = check.kind === 'metric' ? 1 : check.sampleRows;
+    const query = CompiledQuery.raw(wrapCheckSql(bound.text, bound.parameters.length + 1), [...bound.parameters, keep]);
+    row = await db
+      .transaction()
+      .setAccessMode('read only')
+      .execute(async (trx) => {
+        await sql`select set_config('statement_timeout', ${String(check.timeoutMs)}, true),
+          set_config('TimeZone', 'UTC', true)`.execute(trx);
+        const result = await trx.executeQuery<WrappedRow>(query);
+        return result.rows[0] ?? { total: 0, sample: [] };
+      });
+  } catch (err) {
+    return outcome('error', { error: describeCheckError(check, err) });
+  }
+
+  const elapsed = performance.now() - started;
+  if (!options.enforcesTimeout && elapsed > check.timeoutMs) {
+    return outcome('error', {
+      error: `took ${formatMs(elapsed)}, longer than its ${formatMs(check.timeoutMs)} timeout (the embedded database cannot interrupt a query)`,
+    });
+  }
+
+  const total = Number(row.total);
+  if (check.kind === 'row') {
+    return outcome(total > 0 ? check.severity : 'pass', { violations: total, sampleRows: row.sample });
+  }
+  const judged = judgeMetric(check, total, row.sample[0]);
+  return typeof judged === 'string'
+    ? outcome('error', { error: judged, sampleRows: row.sample })
+    : outcome(judged.status, { value: judged.value, sampleRows: row.sample });
+}
+
+/** A metric check's status from its one row, or why the row cannot be judged. */
+function judgeMetric(
+  check: CheckDefinition,
+  total: number,
+  first: Record<string, unknown> | undefined,
+): { status: CheckStatus; value: number } | string {
+  if (total !== 1 || first === undefined) return `a metric check must return exactly one row; it returned ${total}`;
+  if (!('value' in first)) return 'a metric check must return a column named value';
+  const raw = first.value;
+  if (raw === null) return 'returned a null value';
+  const value = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN;
+  if (Number.isNaN(value)) return `value ${JSON.stringify(raw)} is not a number`;
+  if (check.fail && conditionHolds(check.fail, value)) return { status: 'fail', value };
+  if (check.warn && conditionHolds(check.warn, value)) return { status: 'warn', value };
+  return { status: 'pass', value };
+}

@@ -1,0 +1,28 @@
+import { Gauge, Registry } from 'prom-client';
+import type { CheckRun, CheckStatus } from '../checks/check-result.js';
+
+/** Status as a number, so that alert rules can compare: `pipectl_check_status >= 2`. */
+export const statusValues: Record<CheckStatus, number> = { pass: 0, warn: 1, fail: 2, error: 3 };
+
+/**
+ * The Prometheus text exposition of a run, for node_exporter's textfile collector (write it
+ * with `--output` to `<dir>/pipectl.prom`; the file is replaced atomically). Every series has
+ * a `check` label. A metric check has `pipectl_check_value`; a row check has
+ * `pipectl_check_violations`; a check that errored has neither, since it measured nothing.
+ */
+export async function renderPrometheus(run: CheckRun): Promise<string> {
+  const registry = new Registry();
+  const gauge = (name: string, help: string) => new Gauge({ name, help, labelNames: ['check'], registers: [registry] });
+  const status = gauge('pipectl_check_status', 'Check status: 0 pass, 1 warn, 2 fail, 3 error.');
+  const value = gauge('pipectl_check_value', "A metric check's value.");
+  const violations = gauge('pipectl_check_violations', 'Rows a row check found (each one a violation).');
+  const duration = gauge('pipectl_check_duration_seconds', 'How long the check took.');
+  for (const r of run.checks) {
+    const labels = { check: r.name };
+    status.set(labels, statusValues[r.status]);
+    if (r.value !== null) value.set(labels, r.value);
+    if (r.violations !== null) violations.set(labels, r.violations);
+    duration.set(labels, r.durationMs / 1000);
+  }
+  return registry.metrics();
+}

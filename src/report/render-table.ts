@@ -1,0 +1,66 @@
+import Table from 'cli-table3';
+import type { CheckRun, CheckStatus } from '../checks/check-result.js';
+import { formatDuration, formatOutcome, formatSampleRow, hiddenRows, wrapText } from './format-values.js';
+
+export interface TableOptions {
+  /** ANSI colours for the status words (on a TTY). */
+  color?: boolean;
+  /** The width to fit sample rows into (the terminal's columns); default 120. */
+  width?: number;
+  /** Sample rows to show per check (default 3; the JSON report has them all). */
+  sampleRows?: number;
+}
+
+const colors: Record<CheckStatus, string> = { pass: '32', warn: '33', fail: '31', error: '35;1' };
+
+/**
+ * The human report: one table row per check (status, name, rows found or metric value,
+ * threshold, duration); under the table, for each check that did not pass, its error or its
+ * first sample rows; then a summary line with the exit code.
+ */
+export function renderTable(run: CheckRun, options: TableOptions = {}): string {
+  const width = options.width ?? 120;
+  const keep = options.sampleRows ?? 3;
+  const paint = (status: CheckStatus, text: string) =>
+    options.color ? `\u001b[${colors[status]}m${text}\u001b[0m` : text;
+
+  const table = new Table({
+    head: ['status', 'check', 'result', 'threshold', 'duration'],
+    style: { head: [], border: [], compact: true },
+  });
+  const details: string[] = [];
+  for (const result of run.checks) {
+    table.push([
+      paint(result.status, result.status),
+      result.name,
+      formatOutcome(result),
+      result.threshold,
+      formatDuration(result.durationMs),
+    ]);
+    if (result.status === 'pass') continue;
+    // Sample rows are wider than any column; they go under the table, one block per check.
+    details.push(
+      '',
+      `${paint(result.status, result.status)} ${result.name}: ${result.error === null ? formatOutcome(result) : 'error'}`,
+    );
+    if (result.error !== null) {
+      details.push(...wrapText([result.error], width - 2).map((line) => `  ${line}`));
+      continue;
+    }
+    const shown = result.sampleRows.slice(0, keep);
+    details.push(...shown.map((row) => `  ${formatSampleRow(row, width - 2)}`));
+    const more = hiddenRows(result, shown.length);
+    if (more > 0) details.push(`  …and ${more} more`);
+  }
+
+  const summary = (['pass', 'warn', 'fail', 'error'] as const).map((s) => `${run.counts[s]} ${s}`).join(', ');
+  const lines = [
+    `pipectl check: ${paint(run.status, run.status)} (${run.checks.length} check${run.checks.length === 1 ? '' : 's'} from ${run.config}, ${run.backend})`,
+    table.toString(),
+    ...details,
+    '',
+    `${summary}; exit ${run.exitCode}${run.failOn === 'warn' ? ' (--fail-on warn)' : ''}`,
+  ];
+  if (run.recordError !== null) lines.push(run.recordError);
+  return `${lines.join('\n')}\n`;
+}
