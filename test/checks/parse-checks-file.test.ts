@@ -1,0 +1,248 @@
+import { describe, expect, it } from 'vitest';
+import { ChecksConfigError, type ConfigProblem, formatProblem } from '../../src/checks/checks-config-error.js';
+import { loadChecksFile } from '../../src/checks/load-checks-file.js';
+import { parseChecksFile } from '../../src/checks/parse-checks-file.js';
+import { shippedChecksPath } from '../../src/checks/resolve-checks-path.js';
+
+/** The problems a file has, as `line:column: message` lines. */
+function problemsOf(source: string): string[] {
+  try {
+    parseChecksFile(source, 'checks.yml');
+  } catch (err) {
+    if (err instanceof ChecksConfigError) return err.problems.map((p: ConfigProblem) => formatProblem(p));
+    throw err;
+  }
+  return [];
+}
+
+const valid = `checks:
+  - name: old-jobs
+    description: Jobs waiting too long.
+    severity: fail
+    params:
+      older_than: { type: interval, default: 15m }
+    sql: |
+      select job_id from jobs
+       where status = 'pending' and run_at < now() - :older_than
+`;
+
+describe('parseChecksFile', () => {
+  it('returns normalised checks with the defaults filled in', () => {
+    const file = parseChecksFile(valid, 'checks.yml');
+    expect(file.checks).toEqual([
+      expect.objectContaining({
+        name: 'old-jobs',
+        kind: 'row',
+        severity: 'fail',
+        params: { older_than: { type: 'interval', value: '15 minutes', description: undefined } },
+        sampleRows: 5,
+        timeoutMs: 10_000,
+        warn: undefined,
+        fail: undefined,
+      }),
+    ]);
+  });
+
+  it('takes timeout and sample_rows from the file defaults, and lets a check override them', () => {
+    const file = parseChecksFile(
+      `defaults: { timeout: 30s, sample_rows: 2 }
+checks:
+  - { name: a, description: A., severity: warn, sql: select 1 }
+  - { name: b, description: B., severity: warn, sql: select 1, timeout: 500ms, sample_rows: 0 }
+`,
+      'f.yml',
+    );
+    expect(file.checks.map((c) => [c.timeoutMs, c.sampleRows])).toEqual([
+      [30_000, 2],
+      [500, 0],
+    ]);
+  });
+
+  it('reads a metric check, its severity coming from its conditions', () => {
+    const file = parseChecksFile(
+      `checks:
+  - name: queue-depth
+    description: Pending jobs.
+    sql: select count(*) as value from jobs where status = 'pending'
+    warn: "> 100"
+    fail: between 500 and 1000000
+`,
+      'f.yml',
+    );
+    expect(file.checks[0]).toMatchObject({
+      kind: 'metric',
+      severity: 'fail',
+      warn: { op: '>', limit: 100 },
+      fail: { op: 'between', low: 500, high: 1_000_000 },
+    });
+  });
+
+  it('loads the shipped checks.yml: the eight default checks of design §6, all documented', async () => {
+    const file = await loadChecksFile(shippedChecksPath, process.cwd());
+    expect(file.checks.map((c) => [c.name, c.severity])).toEqual([
+      ['pending-job-age', 'fail'],
+      ['submitted-without-sitemaps', 'fail'],
+      ['zero-pages-in-window', 'fail'],
+      ['running-lease-expired', 'fail'],
+      ['no-live-worker', 'fail'],
+      ['queued-domain-age', 'fail'],
+      ['job-failure-rate', 'warn'],
+      ['contact-scan-stalled', 'warn'],
+    ]);
+    for (const check of file.checks) {
+      expect(check.description.length, check.name).toBeGreaterThan(80);
+      expect(check.runbook?.length, check.name).toBeGreaterThan(80);
+    }
+  });
+
+  describe('reports every problem with its line and column', () => {
+    it('invalid YAML', () => {
+      expect(problemsOf('checks:\n  - name: [unclosed\n')).toEqual([
+        'checks.yml:3:1: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]',
+      ]);
+      expect(problemsOf('checks:\n  - name: a\n    name: b\n')).toEqual([
+        'checks.yml:3:5: invalid YAML: Map keys must be unique',
+      ]);
+    });
+
+    it('an empty file', () => {
+      expect(problemsOf('# nothing here\n')).toEqual(['checks.yml:1:1: the file is empty: it needs a `checks:` list']);
+    });
+
+    it('unknown keys, at the key, naming the allowed ones', () => {
+      const source = valid
+        .replace('    severity: fail\n', '    sevrity: fail\n')
+        .replace('checks:', 'check_list: []\nchecks:');
+      expect(problemsOf(source)).toEqual([
+        'checks.yml:1:1: checks file: unknown key "check_list" (allowed: defaults, checks)',
+        'checks.yml:5:5: check "old-jobs": unknown key "sevrity" (allowed: name, description, kind, severity, sql, params, warn, fail, sample_rows, timeout, runbook, owner)',
+      ]);
+    });
+
+    it('a missing required key, at the check that lacks it', () => {
+      expect(problemsOf('checks:\n  - name: a\n    severity: warn\n    sql: select 1\n')).toEqual([
+        'checks.yml:2:5: check "a" description: is required',
+      ]);
+    });
+
+    it('bad values: severity, name, duration, condition, param type and default', () => {
+      const source = `checks:
+  - name: Bad_Name
+    description: x
+    severity: critical
+    sql: select 1
+  - name: m
+    description: x
+    kind: metric
+    timeout: soon
+    warn: more than 5
+    sql: select 1 as value
+  - name: p
+    description: x
+    severity: warn
+    params:
+      n: { type: number, default: 1 }
+      w: { type: interval, default: 15 }
+    sql: select :n, :w
+`;
+      expect(problemsOf(source)).toEqual([
+        'checks.yml:2:11: check "Bad_Name" name: must be kebab-case, such as pending-job-age',
+        'checks.yml:4:15: check "Bad_Name" severity: must be warn or fail',
+        'checks.yml:9:14: check "m" timeout: "soon" is not a duration: write 10s, 5m, 1h, 2d or a PostgreSQL interval such as "15 minutes"',
+        'checks.yml:10:11: check "m" warn: "more than 5" is not a condition: write > n, >= n, < n, <= n, == n, != n or "between a and b"',
+        'checks.yml:16:18: check "p" params.n.type: must be interval, integer, text or list',
+      ]);
+    });
+
+    it('a default that does not fit its declared type', () => {
+      const source = valid.replace('default: 15m', 'default: 15');
+      expect(problemsOf(source)).toEqual([
+        'checks.yml:6:46: check "old-jobs" params.older_than.default: an interval parameter needs a duration such as 15m',
+      ]);
+    });
+
+    it('duplicate names, at the second one', () => {
+      const source = `${valid}  - name: old-jobs\n    description: again\n    severity: warn\n    sql: select 1\n`;
+      expect(problemsOf(source)).toEqual([
+        'checks.yml:10:11: check "old-jobs" name: duplicate name: line 2 already uses it',
+      ]);
+    });
+
+    it('a :param the SQL uses but does not declare, at the placeholder', () => {
+      const source = valid.replace("status = 'pending'", 'status = :status');
+      expect(problemsOf(source)).toEqual([
+        'checks.yml:9:23: check "old-jobs" sql: uses :status but does not declare it under params',
+      ]);
+    });
+
+    it('a param declared but never used, at its name', () => {
+      const source = valid.replace('      older_than:', '      unused: { type: text, default: x }\n      older_than:');
+      expect(problemsOf(source)).toEqual([
+        'checks.yml:6:7: check "old-jobs" params.unused: is declared but the SQL never uses :unused',
+      ]);
+    });
+
+    it('SQL that is not one read-only query', () => {
+      const source = `checks:
+  - name: a
+    description: x
+    severity: fail
+    sql: UPDATE jobs SET status = 'failed'
+  - name: b
+    description: x
+    severity: fail
+    sql: |
+      select 1;
+      delete from jobs
+  - name: c
+    description: x
+    severity: fail
+    sql: select $1
+`;
+      expect(problemsOf(source)).toEqual([
+        'checks.yml:5:10: check "a" sql: must be one read-only query (SELECT, WITH, VALUES or TABLE), not UPDATE: checks never change data',
+        'checks.yml:10:15: check "b" sql: must be a single statement: remove the second one',
+        'checks.yml:15:17: check "c" sql: uses a positional $n parameter: declare a named one under params and write :name',
+      ]);
+    });
+
+    it('conditions on a row check, severity on a metric check, a metric check without conditions', () => {
+      const source = `checks:
+  - name: a
+    description: x
+    kind: row
+    severity: fail
+    fail: "> 1"
+    sql: select 1
+  - name: b
+    description: x
+    severity: fail
+    fail: "> 1"
+    sql: select 1 as value
+  - name: c
+    description: x
+    kind: metric
+    sql: select 1 as value
+`;
+      expect(problemsOf(source)).toEqual([
+        'checks.yml:6:5: check "a" fail: warn and fail conditions belong to metric checks (kind: metric)',
+        'checks.yml:10:5: check "b" severity: a metric check takes its severity from its warn and fail conditions: remove it',
+        'checks.yml:15:11: check "c" kind: a metric check needs a warn or a fail condition, such as fail: "> 100"',
+      ]);
+    });
+  });
+
+  it('says in one line what is wrong and how many more problems there are', () => {
+    const err = (() => {
+      try {
+        parseChecksFile('checks:\n  - name: a\n  - name: b\n', 'x.yml');
+      } catch (e) {
+        return e as ChecksConfigError;
+      }
+    })();
+    expect(err?.exitCode).toBe(2);
+    expect(err?.message).toMatch(
+      /^x\.yml:2:5: check "a" description: is required \(and \d+ more problems: run `pipectl checks validate`\)$/,
+    );
+  });
+});
