@@ -79,8 +79,11 @@ async function openServer(url: string, poolSize: number, schema: 'require' | 'sk
     connectionTimeoutMillis: 10_000,
     application_name: 'pipectl',
   });
-  // An idle client that loses its server (restart, pg_terminate_backend) must not crash the process.
+  // A client that loses its server (restart, pg_terminate_backend) emits 'error'; unhandled, that
+  // would crash the process. Idle clients report through the pool, checked-out ones through
+  // their own listener; either way the failed query rejects, and callers retry (withReconnect).
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await sql`select 1`.execute(db);

@@ -48,3 +48,51 @@ export function runCli(
     });
   });
 }
+
+/** A `pipectl` child process left running (a worker), with its output collected. */
+export interface RunningCli {
+  child: import('node:child_process').ChildProcess;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts `pipectl` in the background, as a worker under a process supervisor. */
+export function startCli(args: string[], env: Record<string, string | undefined> = {}): RunningCli {
+  const merged: Record<string, string | undefined> = {
+    ...process.env,
+    DATABASE_URL: undefined,
+    PIPECTL_DATA_DIR: undefined,
+    ...env,
+  };
+  const childEnv = Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)) as Record<
+    string,
+    string
+  >;
+  const child = spawn(process.execPath, [binPath, ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d) => {
+    out += d;
+  });
+  child.stderr?.on('data', (d) => {
+    out += d;
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, output: () => out, exited };
+}
+
+/** Polls `check` until it returns true, or fails after `timeoutMs`. */
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 30_000,
+  everyMs = 100,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}

@@ -329,12 +329,15 @@ export class Worker {
   async #drain(): Promise<void> {
     const { db, logger, shutdownGraceMs } = this.#o;
     const buffered = this.#buffer.splice(0).map((j) => j.job_id);
-    const grace = sleep(shutdownGraceMs).then(() => 'timeout' as const);
-    const all = Promise.all([...this.#running.values()].map((r) => r.done)).then(() => 'done' as const);
+    let outcome: 'done' | 'timeout' = 'done';
     if (this.#running.size > 0) {
       logger.info({ running: this.#running.size, graceMs: shutdownGraceMs }, 'waiting for running jobs to finish');
+      const graceOver = new AbortController();
+      const grace = sleep(shutdownGraceMs, graceOver.signal).then(() => 'timeout' as const);
+      const all = Promise.all([...this.#running.values()].map((r) => r.done)).then(() => 'done' as const);
+      outcome = await Promise.race([all, grace]);
+      graceOver.abort();
     }
-    const outcome = this.#running.size > 0 ? await Promise.race([all, grace]) : 'done';
     const unfinished = [...this.#running.values()];
     if (outcome === 'timeout') for (const r of unfinished) r.controller.abort(new Error('worker shutting down'));
     await Promise.all(unfinished.map((r) => r.done));
