@@ -6,8 +6,9 @@ import { PipectlError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { createStageRegistry, userStages } from '../pipeline/stages/registry.js';
 import { listenForJobs } from '../pipeline/worker/listen-for-jobs.js';
+import { startMetricsServer } from '../pipeline/worker/metrics-server.js';
 import { ProgressDisplay } from '../pipeline/worker/progress-display.js';
-import { Worker, type WorkerSummary } from '../pipeline/worker/worker.js';
+import { Worker, type WorkerEvent, type WorkerSummary } from '../pipeline/worker/worker.js';
 
 export default class Process extends BaseCommand<typeof Process> {
   static override summary = 'Run a worker: domains → sitemaps (WF4) → pages (WF5) → contacts (WF7).';
@@ -42,6 +43,12 @@ SIGINT/SIGTERM stop claiming, give running jobs --shutdown-grace to finish, then
       description: 'Delay before the first retry; doubles each attempt, with jitter.',
       default: '10s',
     }),
+    'metrics-port': Flags.integer({
+      description: 'Serve Prometheus /metrics and /healthz on this port.',
+      min: 0,
+      max: 65535,
+    }),
+    'metrics-host': Flags.string({ description: 'Address the metrics server listens on.', default: '127.0.0.1' }),
     'log-format': Flags.string({
       description: 'Logs as JSON lines on stdout, or short lines with live progress on a terminal.',
       options: ['auto', 'json', 'pretty'],
@@ -62,6 +69,22 @@ SIGINT/SIGTERM stop claiming, give running jobs --shutdown-grace to finish, then
 
     const opened = await this.openDatabase();
     const url = this.settings.databaseUrl;
+    const metrics =
+      f['metrics-port'] === undefined
+        ? undefined
+        : await startMetricsServer(opened.db, { port: f['metrics-port'], host: f['metrics-host'] }).catch(
+            (err: Error) => {
+              throw new PipectlError(
+                'usage',
+                `cannot serve metrics on ${f['metrics-host']}:${f['metrics-port']}: ${err.message}`,
+              );
+            },
+          );
+    if (metrics) logger.info({ port: metrics.port }, 'serving /metrics and /healthz');
+    const onEvent = (e: WorkerEvent) => {
+      progress?.onEvent(e);
+      metrics?.onEvent(e);
+    };
     const worker = new Worker({
       db: opened.db,
       stages: createStageRegistry(stages),
@@ -75,7 +98,7 @@ SIGINT/SIGTERM stop claiming, give running jobs --shutdown-grace to finish, then
       maxJobs: f['max-jobs'],
       version: this.config.version,
       listen: url ? (wake) => listenForJobs(url, logger, wake) : undefined,
-      onEvent: progress?.onEvent,
+      onEvent,
     });
 
     let signals = 0;
@@ -103,6 +126,7 @@ SIGINT/SIGTERM stop claiming, give running jobs --shutdown-grace to finish, then
       }
       return summary;
     } finally {
+      await metrics?.close();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }

@@ -178,6 +178,23 @@ describe.skipIf(!serverUrl)('pipectl process workers on PostgreSQL', () => {
     expect(domain.sitemap_analysis_status).not.toBe('queued');
   });
 
+  it('serves Prometheus metrics and a health check', async () => {
+    await insertNoopJobs(t.db, 5);
+    await insertNoopJobs(t.db, 2, { sleepMs: 60_000 });
+    const w = start('--metrics-port', '0', '--concurrency', '4', '--poll-interval', '100ms');
+    await waitFor('the metrics server', async () => /"port":\d+/.test(w.output()));
+    const port = Number(/"port":(\d+)/.exec(w.output())?.[1]);
+    await waitFor('5 jobs completed', async () => (await jobStatusCounts(t.db)).complete === 5);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toContain('pipectl_jobs_completed_total{stage="noop"} 5');
+    expect(metrics).toContain('pipectl_jobs_claimed_total{stage="noop"} 7');
+    expect(metrics).toContain('pipectl_queue_depth{stage="noop",status="running"} 2');
+    expect(metrics).toMatch(/pipectl_job_duration_seconds_count\{stage="noop",outcome="completed"\} 5/);
+    expect(metrics).toMatch(/pipectl_worker_heartbeat_age_seconds \d/);
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(health.status).toBe(200);
+  });
+
   it('domains add rejects junk line by line and still adds the valid names (exit 1)', async () => {
     const r = await runCli(
       ['domains', 'add', '--json', 'Example.COM', 'not a domain', 'https://shop.example.org/x', '127.0.0.1'],

@@ -1,0 +1,135 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Kysely, sql } from 'kysely';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Database } from '../../db/schema.js';
+import type { WorkerEvent } from './worker.js';
+
+export interface MetricsServer {
+  /** Feed the worker's events here. */
+  onEvent(event: WorkerEvent): void;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves Prometheus metrics for one worker on `/metrics`, and `/healthz` (503 when the worker
+ * cannot reach the database). Queue depth and the oldest pending job's age are read from the
+ * database at scrape time, so they are true for the whole fleet, not just this worker.
+ */
+export async function startMetricsServer(
+  db: Kysely<Database>,
+  opts: { port: number; host: string },
+): Promise<MetricsServer> {
+  const registry = new Registry();
+  const labelNames = ['stage'] as const;
+  const claimed = new Counter({
+    name: 'pipectl_jobs_claimed_total',
+    help: 'Jobs claimed by this worker.',
+    labelNames,
+    registers: [registry],
+  });
+  const completed = new Counter({
+    name: 'pipectl_jobs_completed_total',
+    help: 'Jobs completed by this worker.',
+    labelNames,
+    registers: [registry],
+  });
+  const failed = new Counter({
+    name: 'pipectl_jobs_failed_total',
+    help: 'Job runs that failed; final="true" when the job will not be retried.',
+    labelNames: ['stage', 'final'],
+    registers: [registry],
+  });
+  const rescued = new Counter({
+    name: 'pipectl_jobs_rescued_total',
+    help: 'Expired leases rescued by this worker.',
+    labelNames,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'pipectl_job_duration_seconds',
+    help: 'Time from a job starting to its completion or failure.',
+    labelNames: ['stage', 'outcome'],
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 300],
+    registers: [registry],
+  });
+  let lastHeartbeat = Date.now();
+  new Gauge({
+    name: 'pipectl_worker_heartbeat_age_seconds',
+    help: "Seconds since this worker's last successful heartbeat.",
+    registers: [registry],
+    collect() {
+      this.set((Date.now() - lastHeartbeat) / 1000);
+    },
+  });
+  const depth = new Gauge({
+    name: 'pipectl_queue_depth',
+    help: 'Jobs by stage and status (pending, running).',
+    labelNames: ['stage', 'status'],
+    registers: [registry],
+  });
+  const oldest = new Gauge({
+    name: 'pipectl_oldest_pending_age_seconds',
+    help: 'Age of the oldest runnable pending job per stage.',
+    labelNames,
+    registers: [registry],
+  });
+
+  const readQueue = async () => {
+    const { rows } = await sql<{ job_type: string; status: string; n: number; oldest: number | null }>`
+      select job_type, status, count(*)::int as n,
+             extract(epoch from now() - min(run_at) filter (where status = 'pending' and run_at <= now()))::float8 as oldest
+      from jobs where status in ('pending', 'running') group by job_type, status
+    `.execute(db);
+    depth.reset();
+    oldest.reset();
+    for (const r of rows) {
+      depth.set({ stage: r.job_type, status: r.status }, r.n);
+      if (r.status === 'pending') oldest.set({ stage: r.job_type }, r.oldest ?? 0);
+    }
+  };
+
+  const server = http.createServer(async (req, res) => {
+    try {
+      if (req.url === '/metrics') {
+        await readQueue().catch(() => {});
+        res.writeHead(200, { 'content-type': registry.contentType });
+        res.end(await registry.metrics());
+      } else if (req.url === '/healthz') {
+        await Promise.race([
+          sql`select 1`.execute(db),
+          new Promise((_, reject) => setTimeout(() => reject(new Error('database did not answer in 2s')), 2000)),
+        ]);
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end('ok\n');
+      } else {
+        res.writeHead(404, { 'content-type': 'text/plain' });
+        res.end('not found: try /metrics or /healthz\n');
+      }
+    } catch (err) {
+      res.writeHead(503, { 'content-type': 'text/plain' });
+      res.end(`unhealthy: cannot reach the database (${(err as Error).message})\n`);
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, resolve);
+  });
+
+  return {
+    port: (server.address() as AddressInfo).port,
+    onEvent(e) {
+      if (e.type === 'claimed') claimed.inc({ stage: e.jobType }, e.count);
+      else if (e.type === 'completed') {
+        completed.inc({ stage: e.jobType });
+        duration.observe({ stage: e.jobType, outcome: 'completed' }, e.durationMs / 1000);
+      } else if (e.type === 'failed') {
+        failed.inc({ stage: e.jobType, final: String(e.final) });
+        duration.observe({ stage: e.jobType, outcome: 'failed' }, e.durationMs / 1000);
+      } else if (e.type === 'rescued') rescued.inc({ stage: e.jobType }, e.count);
+      else if (e.type === 'heartbeat' && e.ok) lastHeartbeat = Date.now();
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
