@@ -12,6 +12,8 @@ import { scanSql } from './scan-sql.js';
 /** A problem before it has a position: the YAML path it concerns and how to point inside it. */
 interface PathProblem extends LocateOptions {
   path: readonly PropertyKey[];
+  /** The path the message names, when it is not `path` (an unknown key is named by its parent). */
+  subject?: readonly PropertyKey[];
   message: string;
 }
 
@@ -54,7 +56,7 @@ export function parseChecksFile(source: string, file: string): ChecksFile {
   const locate = (p: PathProblem): ConfigProblem => ({
     file,
     ...locateInYaml(doc, source, lineCounter, p.path, p),
-    message: `${describePath(p.path, data)}: ${p.message}`,
+    message: `${describePath(p.subject ?? p.path, data)}: ${p.message}`,
   });
 
   const parsed = checksFileSchema.safeParse(data);
@@ -87,6 +89,7 @@ function issueProblems(issue: z.core.$ZodIssue): PathProblem[] {
     const allowed = allowedKeys(issue.path);
     return issue.keys.map((key) => ({
       path: [...issue.path, key],
+      subject: issue.path,
       atKey: true,
       message: `unknown key "${key}"${allowed ? ` (allowed: ${allowed.join(', ')})` : ''}`,
     }));

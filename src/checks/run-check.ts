@@ -28,13 +28,18 @@ interface WrappedRow {
  * Wraps a check's bound SQL so that the database counts its rows and returns only the first
  * few, as JSON: a check that matches a million rows sends a number and a handful of rows over
  * the wire, and every backend renders timestamps the same way. The check's SQL stays one
- * statement inside a CTE; a CTE referenced twice is computed once.
+ * statement inside a CTE; a CTE referenced twice is computed once. Inside a CTE, a bare
+ * INSERT/UPDATE/DELETE/DROP is a syntax error and a data-modifying WITH is refused by the parser,
+ * so only functions could write, and the READ ONLY transaction stops those.
  *
  * SQL: `with pipectl_check as (<check sql>) select count(*), json_agg(first $n rows)`.
  */
 function wrapCheckSql(text: string, limitParam: number): string {
-  const lastSemicolon = scanSql(text).semicolons.at(-1);
-  const body = lastSemicolon === undefined ? text : text.slice(0, lastSemicolon);
+  // Only a final semicolon is dropped; anything after one stays, to fail as a syntax error
+  // rather than be silently cut off.
+  const last = scanSql(text).semicolons.at(-1);
+  const trailing = last !== undefined && scanSql(text.slice(last + 1)).firstKeyword === '';
+  const body = trailing ? text.slice(0, last) : text;
   return `with pipectl_check as (
 ${body}
 )
@@ -125,7 +130,7 @@ export async function runCheck(
   const elapsed = performance.now() - started;
   if (!options.enforcesTimeout && elapsed > check.timeoutMs) {
     return outcome('error', {
-      error: `took ${formatMs(elapsed)}, longer than its ${formatMs(check.timeoutMs)} timeout (the embedded database cannot interrupt a query)`,
+      error: `took ${(elapsed / 1000).toFixed(1)}s, longer than its ${formatMs(check.timeoutMs)} timeout (the embedded database cannot interrupt a query)`,
     });
   }
 
