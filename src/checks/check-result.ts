@@ -7,23 +7,23 @@ export type { CheckStatus };
 /** The outcome of one check. */
 export interface CheckResult {
   name: string;
-  description: string;
+  status: CheckStatus;
   kind: CheckKind;
   severity: 'warn' | 'fail';
-  status: CheckStatus;
   /** A metric check's value; null for row checks and for errors. */
   value: number | null;
   /** A row check's number of violating rows; null for metric checks and for errors. */
   violations: number | null;
   /** What makes the check fire, in words: `any row` or `warn > 100, fail > 500`. */
   threshold: string;
-  /** The first violating rows (row checks) or the metric row, as JSON values. */
-  sampleRows: Record<string, unknown>[];
   durationMs: number;
   /** Why the check could not run; null unless the status is `error`. */
   error: string | null;
+  /** The first violating rows (row checks) or the metric row, as JSON values. */
+  sampleRows: Record<string, unknown>[];
   /** The parameter values the check ran with. */
   params: Record<string, ParamValue>;
+  description: string;
   runbook: string | null;
   owner: string | null;
 }

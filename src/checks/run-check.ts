@@ -84,28 +84,25 @@ export async function runCheck(
   const params: Record<string, ParamValue> = Object.fromEntries(
     Object.entries(check.params).map(([name, p]) => [name, p.value]),
   );
-  const base = {
-    name: check.name,
-    description: check.description,
-    kind: check.kind,
-    severity: check.severity,
-    threshold: describeThreshold(check),
-    params,
-    runbook: check.runbook ?? null,
-    owner: check.owner ?? null,
-  };
   const started = performance.now();
   const outcome = (
     status: CheckStatus,
     fields: Partial<Pick<CheckResult, 'value' | 'violations' | 'sampleRows' | 'error'>>,
   ): CheckResult => ({
-    ...base,
+    name: check.name,
     status,
+    kind: check.kind,
+    severity: check.severity,
     value: fields.value ?? null,
     violations: fields.violations ?? null,
-    sampleRows: fields.sampleRows ?? [],
+    threshold: describeThreshold(check),
     durationMs: Math.round((performance.now() - started) * 10) / 10,
     error: fields.error ?? null,
+    sampleRows: fields.sampleRows ?? [],
+    params,
+    description: check.description,
+    runbook: check.runbook ?? null,
+    owner: check.owner ?? null,
   });
 
   let row: WrappedRow;

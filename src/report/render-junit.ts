@@ -16,9 +16,13 @@ function xml(text: string): string {
 
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
 
-/** The body of a failure: what was found, the first rows and the runbook. */
+/** The body of a failure or error: what was found (or what went wrong), the first rows and the runbook. */
 function failureBody(result: CheckResult): string {
-  const lines = [`${result.description}`, '', `found: ${formatOutcome(result)} (threshold: ${result.threshold})`];
+  const found =
+    result.error === null
+      ? `found: ${formatOutcome(result)} (threshold: ${result.threshold})`
+      : `error: ${result.error}`;
+  const lines = [result.description, '', found];
   if (result.sampleRows.length > 0) {
     lines.push('', ...result.sampleRows.map((row) => formatSampleRow(row)));
     const more = hiddenRows(result, result.sampleRows.length);

@@ -1,9 +1,18 @@
 import type { CheckResult, CheckRun } from '../checks/check-result.js';
 import { formatCell, formatDuration, formatOutcome, hiddenRows } from './format-values.js';
 
-/** Escapes text for a Markdown table cell: pipes would end the cell, newlines the row. */
+/**
+ * Escapes text for a Markdown table cell: pipes would end the cell, newlines the row, and
+ * `<…>` in data would be read as HTML by GitHub and GitLab.
+ */
 function cell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/\r?\n/g, ' ');
 }
 
 function sampleTable(rows: Record<string, unknown>[]): string[] {
@@ -18,7 +27,7 @@ function sampleTable(rows: Record<string, unknown>[]): string[] {
 
 function section(result: CheckResult): string[] {
   const lines = [`### ${result.status}: ${result.name}`, '', result.description, ''];
-  if (result.error !== null) lines.push(`**Error:** ${result.error}`, '');
+  if (result.error !== null) lines.push(`**Error:** ${cell(result.error)}`, '');
   else lines.push(`**Found:** ${formatOutcome(result)} (threshold: ${result.threshold})`, '');
   if (result.sampleRows.length > 0) {
     lines.push(...sampleTable(result.sampleRows));
