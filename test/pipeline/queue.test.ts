@@ -45,7 +45,7 @@ describe.each(backends)('the queue on $name', ({ name, skip }) => {
       await t.db
         .updateTable('jobs')
         .set({ priority: -1 })
-        .where('job_id', '=', sql`(select min(job_id::text)::uuid from jobs)`)
+        .where('job_id', '=', sql<string>`(select min(job_id::text)::uuid from jobs)`)
         .execute();
       const first = await claim('w1', 2);
       expect(first).toHaveLength(2);

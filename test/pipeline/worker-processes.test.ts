@@ -50,7 +50,7 @@ describe.skipIf(!serverUrl)('pipectl process workers on PostgreSQL', () => {
     await createNoopRuns(t.db);
     await insertNoopJobs(t.db, 40, { record: true, sleepMs: 400 });
     const victim = start('--concurrency', '4', '--lease', '2s', '--poll-interval', '200ms');
-    await waitFor('the victim to complete some jobs', async () => (await jobStatusCounts(t.db)).complete >= 4);
+    await waitFor('the victim to complete some jobs', async () => ((await jobStatusCounts(t.db)).complete ?? 0) >= 4);
     victim.child.kill('SIGKILL');
     await victim.exited;
     const running = (await jobStatusCounts(t.db)).running ?? 0;
