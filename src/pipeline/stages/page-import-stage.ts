@@ -1,0 +1,287 @@
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Database, Job, SitemapFile } from '../../db/schema.js';
+import { normalisePageUrl } from '../../parse/page-url.js';
+import { PermanentJobError, type StageHandler } from '../stage.js';
+import { enqueueContactScans } from './contact-scan-stage.js';
+
+/**
+ * One page entry of a sitemap document, as the sitemap parser yields it (its `SitemapEntry`
+ * has this shape): the URL absolute, the fields validated or null.
+ */
+export interface PageEntry {
+  url: string;
+  lastmod: Date | null;
+  changefreq: 'always' | 'hourly' | 'daily' | 'weekly' | 'monthly' | 'yearly' | 'never' | null;
+  /** In [0, 1]. */
+  priority: number | null;
+}
+
+/**
+ * The entries of one sitemap document, in batches, read lazily: breaking out of the iteration
+ * must stop the download (`SitemapReader` from src/parse/sitemap-reader.ts is one).
+ */
+export interface SitemapEntryBatches extends AsyncIterable<PageEntry[]> {
+  /** Once iteration has ended: entries the parser dropped (malformed `<loc>`), and why reading stopped early. */
+  readonly summary?: Readonly<{ skipped: number; error: string | null }>;
+}
+
+/** Where WF5 gets a sitemap file's entries: in production, a fetch of `final_url ?? url` through a SitemapReader. */
+export interface SitemapEntrySource {
+  open(file: SitemapFile, signal: AbortSignal): Promise<SitemapEntryBatches>;
+}
+
+/** What WF5 needs; resolved once by `pipectl process`. */
+export interface PageImportStageConfig {
+  entries: SitemapEntrySource;
+  /** Pages per domain, across all its sitemap files (`--max-urls`); default 1000. `options.maxUrls` of a run overrides it. */
+  maxUrls?: number;
+  /** Pages per insert statement; default 2000. */
+  insertBatchSize?: number;
+  /** Pages per `contact_scan` job enqueued; default {@link defaultContactScanBatchSize}. */
+  contactScanBatchSize?: number;
+}
+
+/** What `run` learned; `commit` records it. */
+export interface PageImportResult {
+  domainId: number;
+  sitemapFileId: number;
+  /** Page entries read before reading stopped: the whole file, or up to the first page over the cap. Stored as `url_count`. */
+  urlCount: number;
+  /** Pages this run inserted (a re-run after a crash inserts none and is still complete). */
+  inserted: number;
+  /** Entries on another site, counted and reported, never imported. */
+  offSite: number;
+  /** Entries that are not http(s) page URLs, including those the parser dropped. */
+  invalid: number;
+  /** Reading stopped because the domain reached its page cap. */
+  capped: boolean;
+  /** Why the document could not be read to its end (truncated), if it could not. */
+  readError: string | null;
+}
+
+export const defaultMaxUrls = 1000;
+export const defaultInsertBatchSize = 2000;
+/** The `contact_scan` batch size used when the config names none. */
+export const defaultContactScanBatchSize = 25;
+
+/** The sitemap kinds whose entries are pages; an index or an invalid document has no page_import. */
+const pageListKinds = new Set(['urlset', 'text', 'rss', 'atom']);
+
+interface PageRow {
+  /** The entry's position among the file's page entries (1-based): where a cap cut it off. */
+  seq: number;
+  url: string;
+  lastmod: string | null;
+  changefreq: string | null;
+  priority: number | null;
+}
+
+/**
+ * WF5: imports one urlset-like sitemap file's pages (one job per file, keyed by `sitemap_file_id`).
+ *
+ * `run` streams the file's entries into `pages` in batches (idempotent: `on conflict do
+ * nothing`, so a re-run inserts nothing twice), at most `maxUrls` pages per domain counted
+ * across all of its files. It stops reading at the first new page over the cap (found at most
+ * one batch after the cap fills), and does not download a file at all when the domain was
+ * already full before it. `commit`
+ * writes `url_count` and enqueues `contact_scan` jobs for the file's pages still waiting for
+ * one, in the transaction that completes the job: pages inserted by a crashed attempt are
+ * picked up by the re-run's commit, so none is left without a scan.
+ */
+export function createPageImportStage(config: PageImportStageConfig): StageHandler<PageImportResult> {
+  const insertBatchSize = config.insertBatchSize ?? defaultInsertBatchSize;
+  const scanBatchSize = config.contactScanBatchSize ?? defaultContactScanBatchSize;
+  return {
+    jobType: 'page_import',
+
+    async run(job, ctx) {
+      const { file, domain } = await loadInput(ctx.db, job);
+      const maxUrls = positiveOption(ctx.options.maxUrls) ?? config.maxUrls ?? defaultMaxUrls;
+      const result: PageImportResult = {
+        domainId: file.domain_id,
+        sitemapFileId: file.id,
+        urlCount: 0,
+        inserted: 0,
+        offSite: 0,
+        invalid: 0,
+        capped: false,
+        readError: null,
+      };
+      // A domain already full from its other files: do not even download this one.
+      if (await isDomainFullWithoutFile(ctx.db, file, maxUrls)) return { ...result, capped: true };
+
+      let rows: PageRow[] = [];
+      const flush = async () => {
+        const { inserted, cutAt } = await insertPages(ctx.db, file, rows, maxUrls);
+        result.inserted += inserted;
+        if (cutAt !== null) {
+          result.capped = true;
+          result.urlCount = cutAt - 1;
+        }
+        rows = [];
+      };
+
+      const batches = await config.entries.open(file, ctx.signal);
+      reading: for await (const batch of batches) {
+        ctx.signal.throwIfAborted();
+        for (const entry of batch) {
+          result.urlCount++;
+          const page = normalisePageUrl(entry.url, domain);
+          if (!page.ok) {
+            if (page.reason === 'off_site') result.offSite++;
+            else result.invalid++;
+            continue;
+          }
+          rows.push({
+            seq: result.urlCount,
+            url: page.url,
+            lastmod: entry.lastmod && !Number.isNaN(entry.lastmod.getTime()) ? entry.lastmod.toISOString() : null,
+            changefreq: entry.changefreq,
+            priority: entry.priority,
+          });
+          if (rows.length >= insertBatchSize) {
+            await flush();
+            // Leaving the loop calls the reader's return(), which stops the download.
+            if (result.capped) break reading;
+          }
+        }
+      }
+      if (!result.capped && rows.length > 0) await flush();
+      result.invalid += batches.summary?.skipped ?? 0;
+      result.readError = batches.summary?.error ?? null;
+      return result;
+    },
+
+    async commit(_job, result, ctx) {
+      await ctx.trx
+        .updateTable('sitemap_files')
+        .set({ url_count: result.urlCount })
+        .where('id', '=', result.sitemapFileId)
+        .execute();
+      if (result.readError !== null) await recordFileError(ctx.trx, result.sitemapFileId, result.readError);
+      const scans = await enqueueContactScans(ctx.trx, {
+        domainId: result.domainId,
+        sitemapFileId: result.sitemapFileId,
+        batchSize: scanBatchSize,
+        logger: ctx.logger,
+      });
+      ctx.logger.info(
+        { ...result, contactScanJobs: scans },
+        result.capped ? 'pages imported; domain page cap reached' : 'pages imported',
+      );
+    },
+
+    async onFailed(job, error, ctx) {
+      if (job.sitemap_file_id === null) return;
+      await recordFileError(ctx.trx, job.sitemap_file_id, `page import failed: ${error}`);
+      // Pages a failed import did insert are real pages: scan them rather than strand them as pending.
+      const file = await ctx.trx
+        .selectFrom('sitemap_files')
+        .select('domain_id')
+        .where('id', '=', job.sitemap_file_id)
+        .executeTakeFirst();
+      if (file === undefined) return;
+      await enqueueContactScans(ctx.trx, {
+        domainId: file.domain_id,
+        sitemapFileId: job.sitemap_file_id,
+        batchSize: scanBatchSize,
+        logger: ctx.logger,
+      });
+    },
+  };
+}
+
+function positiveOption(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
+}
+
+async function loadInput(db: Kysely<Database>, job: Job): Promise<{ file: SitemapFile; domain: string }> {
+  if (job.sitemap_file_id === null) throw new PermanentJobError('page_import job has no sitemap_file_id');
+  const file = await db
+    .selectFrom('sitemap_files')
+    .selectAll()
+    .where('id', '=', job.sitemap_file_id)
+    .executeTakeFirst();
+  if (file === undefined) throw new PermanentJobError(`sitemap file ${job.sitemap_file_id} does not exist`);
+  if (!pageListKinds.has(file.kind)) {
+    throw new PermanentJobError(`sitemap file ${file.id} is a ${file.kind} document, which lists no pages`);
+  }
+  const domain = await db.selectFrom('domains').select('domain').where('id', '=', file.domain_id).executeTakeFirst();
+  if (domain === undefined) throw new PermanentJobError(`domain ${file.domain_id} does not exist`);
+  return { file, domain: domain.domain };
+}
+
+/** Whether the domain has its `maxUrls` pages and none came from this file (so no re-run can differ). */
+async function isDomainFullWithoutFile(db: Kysely<Database>, file: SitemapFile, maxUrls: number): Promise<boolean> {
+  const { rows } = await sql<{ full: boolean }>`
+    select (select count(*) from pages where domain_id = ${file.domain_id}) >= ${maxUrls}
+      and not exists (select 1 from pages where sitemap_file_id = ${file.id}) as full
+  `.execute(db);
+  return rows[0]?.full === true;
+}
+
+/** Keeps the first error recorded on a sitemap file (WF4's fetch error outranks a later one). */
+async function recordFileError(trx: Transaction<Database>, sitemapFileId: number, error: string): Promise<void> {
+  await trx
+    .updateTable('sitemap_files')
+    .set({ error: sql<string>`coalesce(error, ${error})` })
+    .where('id', '=', sitemapFileId)
+    .execute();
+}
+
+/**
+ * Inserts one batch of a file's pages, within the domain's page cap, and returns how many it
+ * inserted and the `seq` of the first new page that did not fit (null if all fitted).
+ *
+ * The cap is counted across all of the domain's sitemap files, which other workers import at
+ * the same time; so each batch runs in a short transaction that first locks the domain row
+ * (`for no key update`, which does not block the foreign-key checks of concurrent inserts into
+ * pages and contacts), then counts and inserts. Pages already present (from another file, or
+ * from this job's crashed attempt) do not use up the cap: a re-run therefore stops at the same
+ * entry as the first run, and `url_count` comes out the same.
+ *
+ * SQL: one `insert … select from unnest(…) … on conflict (domain_id, url) do nothing` per batch.
+ */
+async function insertPages(
+  db: Kysely<Database>,
+  file: SitemapFile,
+  rows: PageRow[],
+  maxUrls: number,
+): Promise<{ inserted: number; cutAt: number | null }> {
+  const unique = new Map<string, PageRow>();
+  for (const row of rows) if (!unique.has(row.url)) unique.set(row.url, row);
+  const batch = [...unique.values()];
+  if (batch.length === 0) return { inserted: 0, cutAt: null };
+  return db.transaction().execute(async (trx) => {
+    await sql`select 1 from domains where id = ${file.domain_id} for no key update`.execute(trx);
+    const { rows: out } = await sql<{ inserted: number; cut_at: number | null }>`
+      with input as (
+        select * from unnest(
+          ${batch.map((r) => r.url)}::text[],
+          ${batch.map((r) => r.lastmod)}::timestamptz[],
+          ${batch.map((r) => r.changefreq)}::text[],
+          ${batch.map((r) => r.priority)}::real[],
+          ${batch.map((r) => r.seq)}::int[]
+        ) as t(url, lastmod, changefreq, priority, seq)
+      ), fresh as (
+        select i.*, row_number() over (order by i.seq) as rank
+        from input i
+        where not exists (select 1 from pages p where p.domain_id = ${file.domain_id} and p.url = i.url)
+      ), room as (
+        select greatest(${maxUrls}::int - count(*)::int, 0) as n from pages where domain_id = ${file.domain_id}
+      ), ins as (
+        insert into pages (domain_id, sitemap_file_id, url, lastmod, changefreq, priority)
+        select ${file.domain_id}, ${file.id}, f.url, f.lastmod, f.changefreq, f.priority
+        from fresh f, room
+        where f.rank <= room.n
+        order by f.seq
+        on conflict (domain_id, url) do nothing
+        returning 1
+      )
+      select
+        (select count(*)::int from ins) as inserted,
+        (select min(f.seq)::int from fresh f, room where f.rank > room.n) as cut_at
+    `.execute(trx);
+    return { inserted: out[0]?.inserted ?? 0, cutAt: out[0]?.cut_at ?? null };
+  });
+}

@@ -1,0 +1,222 @@
+import { type Kysely, sql } from 'kysely';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Database } from '../../../src/db/schema.js';
+import { createContactScanStage, enqueueContactScans } from '../../../src/pipeline/stages/contact-scan-stage.js';
+import { backends, useTestDatabase } from '../../helpers/databases.js';
+import { type FixtureServer, loopbackFetcher, robotsTxtPolicy, startFixtureSites } from './fixture-sites.js';
+import { claimAll, requeue, runOnly, runPendingJobs, silentLogger } from './run-stage-job.js';
+
+const userAgent = 'pipectl-test';
+const page = (body: string) => ({ body: `<!doctype html><html><body>${body}</body></html>` });
+/** Cloudflare-protected "presse@muster.de", key 0x3c, encoded for this test with an independent encoder (Python). */
+const cfPresse = '3c4c4e594f4f597c51494f48594e125859';
+
+/** The fixture site: one domain's pages with contacts in each form, decoys, and pages that cannot be scanned. */
+const sites = {
+  'www.muster.de': {
+    '/robots.txt': { type: 'text/plain', body: `User-agent: *\nDisallow: /intern/\n` },
+    '/kontakt': page(`<h1>Kontakt</h1>
+      <p>Tel.: <a href="tel:+49301234567">030 123 45 67</a> · Fax: +49 30 1234568</p>
+      <p><a href="mailto:info@muster.de?subject=Anfrage">Schreiben Sie uns</a></p>
+      <p>Vertrieb: vertrieb [at] muster [dot] de</p>`),
+    '/impressum': page(`<p>E-Mail: info&#64;muster.de · Mobil: 0151 23456789</p>
+      <p>Presse: <a href="/cdn-cgi/l/email-protection" class="__cf_email__" data-cfemail="${cfPresse}">[email&#160;protected]</a></p>`),
+    '/karriere': page(`<p>Bewerbungen an jobs(at)muster.de</p>
+      <img src="/img/team@2x.png" alt="team@2x.png"><p>Beispiel: max.mustermann@example.com</p>
+      <script>var dsn = "https://abc123@o1.ingest.sentry.io/1";</script>
+      <p>Stand 2024-01-15, Version 3.2.1, Bestellnummer 20240115-0042, Server 192.168.1.10</p>`),
+    '/intern/team': page('<p>geheim@muster.de</p>'),
+    '/preise.pdf': { type: 'application/pdf', body: '%PDF-1.4 preise@muster.de' },
+    '/wartung': { status: 503, body: 'down for maintenance' },
+  },
+};
+
+async function seedPages(db: Kysely<Database>, domain: string, paths: string[]) {
+  const { id: domainId } = await db
+    .insertInto('domains')
+    .values({ domain, sitemap_analysis_status: 'complete' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const pages = await db
+    .insertInto('pages')
+    .values(paths.map((p) => ({ domain_id: domainId, url: `https://${domain}${p}` })))
+    .returning(['id', 'url'])
+    .execute();
+  const idOf = Object.fromEntries(pages.map((p) => [new URL(p.url).pathname, p.id]));
+  return { domainId, idOf };
+}
+
+describe.each(backends)('the contact_scan stage on $name', ({ name, skip }) => {
+  describe.skipIf(skip)(name, () => {
+    const t = useTestDatabase(name);
+    let server: FixtureServer;
+    const stage = () => {
+      const fetcher = loopbackFetcher(server.port);
+      return createContactScanStage({ fetcher, robots: robotsTxtPolicy(fetcher, userAgent), pageConcurrency: 2 });
+    };
+    const pageRows = (domainId: number) =>
+      t.db
+        .selectFrom('pages')
+        .select(['url', 'contact_scan_status', 'contact_scan_error'])
+        .where('domain_id', '=', domainId)
+        .orderBy('id')
+        .execute();
+    const contactRows = (domainId: number) =>
+      t.db
+        .selectFrom('contacts')
+        .innerJoin('pages', 'pages.id', 'contacts.page_id')
+        .select(['contacts.kind', 'contacts.value', 'pages.url as first_seen_on'])
+        .where('contacts.domain_id', '=', domainId)
+        .orderBy('contacts.kind')
+        .orderBy('contacts.value')
+        .execute();
+
+    beforeAll(async () => {
+      server = await startFixtureSites(sites);
+    });
+    afterAll(async () => {
+      await server.close();
+    });
+    beforeEach(async () => {
+      await sql`truncate domains, jobs, job_events cascade`.execute(t.db);
+      server.requests.length = 0;
+    });
+
+    const allPaths = ['/kontakt', '/impressum', '/karriere', '/intern/team', '/preise.pdf', '/fehlt', '/wartung'];
+    const expectedContacts = [
+      { kind: 'email', value: 'info@muster.de', first_seen_on: 'https://www.muster.de/kontakt' },
+      { kind: 'email', value: 'jobs@muster.de', first_seen_on: 'https://www.muster.de/karriere' },
+      { kind: 'email', value: 'presse@muster.de', first_seen_on: 'https://www.muster.de/impressum' },
+      { kind: 'email', value: 'vertrieb@muster.de', first_seen_on: 'https://www.muster.de/kontakt' },
+      { kind: 'phone', value: '+4915123456789', first_seen_on: 'https://www.muster.de/impressum' },
+      { kind: 'phone', value: '+49301234567', first_seen_on: 'https://www.muster.de/kontakt' },
+    ];
+
+    async function seedAndEnqueue(batchSize = 25) {
+      const seeded = await seedPages(t.db, 'www.muster.de', allPaths);
+      await t.db
+        .transaction()
+        .execute((trx) => enqueueContactScans(trx, { domainId: seeded.domainId, batchSize, logger: silentLogger }));
+      return seeded;
+    }
+
+    it('records every page’s outcome and the domain’s contacts, each with the page it was first seen on', async () => {
+      const { domainId } = await seedAndEnqueue();
+      const [done] = await runPendingJobs(t.db, stage());
+      expect(done?.job.payload).toEqual({ pageIds: expect.any(Array) });
+
+      expect(await pageRows(domainId)).toEqual([
+        { url: 'https://www.muster.de/kontakt', contact_scan_status: 'complete', contact_scan_error: null },
+        { url: 'https://www.muster.de/impressum', contact_scan_status: 'complete', contact_scan_error: null },
+        { url: 'https://www.muster.de/karriere', contact_scan_status: 'complete', contact_scan_error: null },
+        {
+          url: 'https://www.muster.de/intern/team',
+          contact_scan_status: 'skipped',
+          contact_scan_error: `disallowed by robots.txt for ${userAgent}`,
+        },
+        {
+          url: 'https://www.muster.de/preise.pdf',
+          contact_scan_status: 'skipped',
+          contact_scan_error: 'not an HTML page (application/pdf)',
+        },
+        { url: 'https://www.muster.de/fehlt', contact_scan_status: 'error', contact_scan_error: 'HTTP 404' },
+        { url: 'https://www.muster.de/wartung', contact_scan_status: 'error', contact_scan_error: 'HTTP 503' },
+      ]);
+      expect(await contactRows(domainId)).toEqual(expectedContacts);
+      // robots.txt was honoured: the disallowed page was never requested.
+      expect(server.requests).not.toContain('www.muster.de /intern/team');
+      expect(server.requests.filter((r) => r.endsWith('/robots.txt'))).toHaveLength(1);
+      const scanned = await t.db.selectFrom('pages').select('scanned_at').where('domain_id', '=', domainId).execute();
+      expect(scanned.every((p) => p.scanned_at instanceof Date)).toBe(true);
+    });
+
+    it('re-running the jobs creates no duplicate contacts, keeps the first page, and refetches only errors', async () => {
+      const { domainId } = await seedAndEnqueue(4);
+      const first = await runPendingJobs(t.db, stage());
+      expect(first).toHaveLength(2);
+      const contactsBefore = await t.db.selectFrom('contacts').selectAll().orderBy('id').execute();
+      const requestsBefore = server.requests.length;
+
+      await requeue(
+        t.db,
+        first.map((d) => d.job.job_id),
+      );
+      await runPendingJobs(t.db, stage());
+      expect(await contactRows(domainId)).toEqual(expectedContacts);
+      expect(await t.db.selectFrom('contacts').selectAll().orderBy('id').execute()).toEqual(contactsBefore);
+      // Complete and skipped pages are not fetched again; the pages in error are.
+      expect(server.requests.slice(requestsBefore).sort()).toEqual([
+        'www.muster.de /fehlt',
+        'www.muster.de /robots.txt',
+        'www.muster.de /wartung',
+      ]);
+    });
+
+    it('a batch whose every page fails transiently is retried, and marked error after its last attempt', async () => {
+      const { domainId, idOf } = await seedPages(t.db, 'www.muster.de', ['/wartung']);
+      await t.db.transaction().execute((trx) => enqueueContactScans(trx, { domainId }));
+      const [job] = await claimAll(t.db, 'contact_scan');
+      if (job === undefined) throw new Error('no job claimed');
+      expect(job.page_id).toBe(idOf['/wartung']);
+      await expect(runOnly(t.db, stage(), job)).rejects.toThrow('all 1 pages failed, the first with: HTTP 503');
+      expect(await pageRows(domainId)).toEqual([
+        { url: 'https://www.muster.de/wartung', contact_scan_status: 'pending', contact_scan_error: null },
+      ]);
+      await t.db.transaction().execute(async (trx) => {
+        await stage().onFailed?.(job, 'all 1 pages failed, the first with: HTTP 503', {
+          trx,
+          workerId: 'w',
+          logger: silentLogger,
+        });
+      });
+      expect(await pageRows(domainId)).toEqual([
+        {
+          url: 'https://www.muster.de/wartung',
+          contact_scan_status: 'error',
+          contact_scan_error: 'all 1 pages failed, the first with: HTTP 503',
+        },
+      ]);
+    });
+
+    it('a domain-wide job scans a slice of pending pages and enqueues batches for the rest', async () => {
+      const { domainId, idOf } = await seedPages(t.db, 'www.muster.de', ['/kontakt', '/impressum', '/karriere']);
+      await t.db.insertInto('jobs').values({ job_type: 'contact_scan', domain_id: domainId, payload: '{}' }).execute();
+      const fetcher = loopbackFetcher(server.port);
+      const domainWide = createContactScanStage({
+        fetcher,
+        robots: robotsTxtPolicy(fetcher, userAgent),
+        domainBatchSize: 2,
+      });
+      await runPendingJobs(t.db, domainWide);
+      expect((await pageRows(domainId)).map((p) => p.contact_scan_status)).toEqual(['complete', 'complete', 'pending']);
+      const followUps = await t.db
+        .selectFrom('jobs')
+        .select(['page_id', 'payload'])
+        .where('status', '=', 'pending')
+        .execute();
+      expect(followUps).toEqual([{ page_id: idOf['/karriere'], payload: { pageIds: [idOf['/karriere']] } }]);
+      await runPendingJobs(t.db, domainWide);
+      expect((await pageRows(domainId)).map((p) => p.contact_scan_status)).toEqual([
+        'complete',
+        'complete',
+        'complete',
+      ]);
+    });
+
+    it('enqueues scans only for pending pages no live job covers', async () => {
+      const { domainId, idOf } = await seedPages(t.db, 'www.muster.de', ['/kontakt', '/impressum', '/karriere']);
+      const enqueue = () => t.db.transaction().execute((trx) => enqueueContactScans(trx, { domainId, batchSize: 2 }));
+      expect(await enqueue()).toBe(2);
+      expect(await enqueue()).toBe(0);
+      await t.db
+        .updateTable('pages')
+        .set({ contact_scan_status: 'complete' })
+        .where('id', '=', idOf['/karriere'] ?? 0)
+        .execute();
+      await t.db.updateTable('jobs').set({ status: 'cancelled' }).execute();
+      expect(await enqueue()).toBe(1);
+      const live = await t.db.selectFrom('jobs').select('payload').where('status', '=', 'pending').execute();
+      expect(live).toEqual([{ payload: { pageIds: [idOf['/kontakt'], idOf['/impressum']] } }]);
+    });
+  });
+});

@@ -1,0 +1,157 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import robotsParserModule from 'robots-parser';
+import type { SitemapFile } from '../../../src/db/schema.js';
+import type {
+  FetchedPage,
+  PageFetcher,
+  RobotsPolicy,
+  RobotsVerdict,
+} from '../../../src/pipeline/stages/contact-scan-stage.js';
+import type {
+  PageEntry,
+  SitemapEntryBatches,
+  SitemapEntrySource,
+} from '../../../src/pipeline/stages/page-import-stage.js';
+
+// The package is CommonJS: its module.exports is the function that its types call the default export.
+const robotsParser = robotsParserModule as unknown as typeof robotsParserModule.default;
+
+/** One canned response of a fixture site. */
+export interface FixtureResponse {
+  status?: number;
+  type?: string;
+  body?: string | Buffer;
+}
+
+/** Sites by host name, each a map of path (with query) to response; anything else is a 404. */
+export type FixtureSites = Record<string, Record<string, FixtureResponse>>;
+
+export interface FixtureServer {
+  port: number;
+  /** Every request served, as `host path`, in order. */
+  requests: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Serves fixture sites from one HTTP server on 127.0.0.1, choosing the site by the Host header,
+ * as the real fetch layer's `--connect-to` mapping will reach them. No other network is used.
+ */
+export async function startFixtureSites(sites: FixtureSites): Promise<FixtureServer> {
+  const requests: string[] = [];
+  const server = http.createServer((req, res) => {
+    const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+    const path = req.url ?? '/';
+    requests.push(`${host} ${path}`);
+    const found = sites[host]?.[path];
+    if (found === undefined) {
+      res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not found</h1>');
+      return;
+    }
+    res.writeHead(found.status ?? 200, { 'content-type': found.type ?? 'text/html; charset=utf-8' });
+    res.end(found.body ?? '');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    requests,
+    close: () => new Promise((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
+  };
+}
+
+/**
+ * A PageFetcher that sends every request to the fixture server, keeping the page's host in the
+ * Host header: a stand-in for the fetch layer (src/fetch) until it is wired in.
+ */
+export function loopbackFetcher(port: number): PageFetcher {
+  return {
+    fetchText(url: string, signal: AbortSignal): Promise<FetchedPage> {
+      const target = new URL(url);
+      return new Promise((resolve, reject) => {
+        const req = http.get(
+          {
+            host: '127.0.0.1',
+            port,
+            path: `${target.pathname}${target.search}`,
+            headers: { host: target.host },
+            signal,
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () =>
+              resolve({
+                status: res.statusCode ?? 0,
+                body: Buffer.concat(chunks),
+                finalUrl: url,
+                contentType: res.headers['content-type'] ?? null,
+              }),
+            );
+            res.on('error', reject);
+          },
+        );
+        req.on('error', reject);
+      });
+    },
+  };
+}
+
+/** robots.txt through a fetcher, cached per origin, parsed with robots-parser; a missing file allows all. */
+export function robotsTxtPolicy(fetcher: PageFetcher, userAgent: string): RobotsPolicy {
+  const cache = new Map<string, Promise<ReturnType<typeof robotsParser>>>();
+  return {
+    async check(url: string, signal: AbortSignal): Promise<RobotsVerdict> {
+      const origin = new URL(url).origin;
+      let rules = cache.get(origin);
+      if (rules === undefined) {
+        const robotsUrl = `${origin}/robots.txt`;
+        rules = fetcher.fetchText(robotsUrl, signal).then((r) => {
+          const text = r.status === 200 ? Buffer.from(r.body).toString('utf8') : '';
+          return robotsParser(robotsUrl, text);
+        });
+        cache.set(origin, rules);
+      }
+      return (await rules).isAllowed(url, userAgent) === false
+        ? { allowed: false, reason: `disallowed by robots.txt for ${userAgent}` }
+        : { allowed: true };
+    },
+  };
+}
+
+/** A page entry as a sitemap parser yields it. */
+export function entry(url: string, fields: Partial<Omit<PageEntry, 'url'>> = {}): PageEntry {
+  return { url, lastmod: null, changefreq: null, priority: null, ...fields };
+}
+
+/**
+ * A SitemapEntrySource over in-memory documents keyed by sitemap file URL, yielding batches of
+ * `chunk` entries; `pulled` counts the entries handed out per URL, to show where reading stopped.
+ */
+export function memoryEntrySource(
+  documents: Record<string, PageEntry[]>,
+  options: { chunk?: number; skipped?: number; error?: string | null } = {},
+): SitemapEntrySource & { pulled: Map<string, number>; opened: string[] } {
+  const pulled = new Map<string, number>();
+  const opened: string[] = [];
+  const chunk = options.chunk ?? 7;
+  return {
+    pulled,
+    opened,
+    async open(file: SitemapFile): Promise<SitemapEntryBatches> {
+      const url = file.final_url ?? file.url;
+      opened.push(url);
+      const entries = documents[url] ?? [];
+      return {
+        summary: { skipped: options.skipped ?? 0, error: options.error ?? null },
+        async *[Symbol.asyncIterator]() {
+          for (let i = 0; i < entries.length; i += chunk) {
+            const batch = entries.slice(i, i + chunk);
+            pulled.set(url, (pulled.get(url) ?? 0) + batch.length);
+            yield batch;
+          }
+        },
+      };
+    },
+  };
+}

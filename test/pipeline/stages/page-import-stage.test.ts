@@ -1,0 +1,322 @@
+import { type Kysely, sql } from 'kysely';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Database } from '../../../src/db/schema.js';
+import { enqueueJobs } from '../../../src/pipeline/queue/enqueue-jobs.js';
+import { PermanentJobError } from '../../../src/pipeline/stage.js';
+import { createPageImportStage, type PageEntry } from '../../../src/pipeline/stages/page-import-stage.js';
+import { backends, useTestDatabase } from '../../helpers/databases.js';
+import { entry, memoryEntrySource } from './fixture-sites.js';
+import { claimAll, commitOnly, requeue, runOnly, runPendingJobs, silentLogger } from './run-stage-job.js';
+
+/** A domain, one of its sitemap files, and the file's page_import job, as WF4's commit leaves them. */
+async function seedFile(db: Kysely<Database>, domain: string, url: string, kind = 'urlset') {
+  const { id: domainId } = await db
+    .insertInto('domains')
+    .values({ domain, sitemap_analysis_status: 'processing' })
+    .onConflict((oc) => oc.column('domain').doUpdateSet({ domain }))
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const { id: fileId } = await db
+    .insertInto('sitemap_files')
+    .values({ domain_id: domainId, url, kind: kind as 'urlset' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await db
+    .transaction()
+    .execute((trx) => enqueueJobs(trx, [{ jobType: 'page_import', domainId, sitemapFileId: fileId }]));
+  return { domainId, fileId };
+}
+
+const pagesOf = (db: Kysely<Database>, domainId: number) =>
+  db
+    .selectFrom('pages')
+    .select(['id', 'url', 'sitemap_file_id', 'lastmod', 'changefreq', 'priority', 'contact_scan_status'])
+    .where('domain_id', '=', domainId)
+    .orderBy('id')
+    .execute();
+
+const scanJobsOf = (db: Kysely<Database>, domainId: number) =>
+  db
+    .selectFrom('jobs')
+    .select(['page_id', 'payload', 'status'])
+    .where('job_type', '=', 'contact_scan')
+    .where('domain_id', '=', domainId)
+    .orderBy('page_id')
+    .execute();
+
+const fileRow = (db: Kysely<Database>, id: number) =>
+  db.selectFrom('sitemap_files').select(['url_count', 'error']).where('id', '=', id).executeTakeFirstOrThrow();
+
+const urls = (prefix: string, from: number, to: number): PageEntry[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => entry(`${prefix}${from + i}`));
+
+describe.each(backends)('the page_import stage on $name', ({ name, skip }) => {
+  describe.skipIf(skip)(name, () => {
+    const t = useTestDatabase(name);
+
+    beforeEach(async () => {
+      await sql`truncate domains, jobs, job_events cascade`.execute(t.db);
+    });
+
+    describe('a sitemap with fields, duplicates, off-site and invalid entries', () => {
+      const sitemap = 'https://www.muster.de/sitemap.xml';
+      const source = memoryEntrySource(
+        {
+          [sitemap]: [
+            entry('https://www.muster.de/', {
+              lastmod: new Date('2024-01-15T10:00:00Z'),
+              changefreq: 'daily',
+              priority: 1,
+            }),
+            entry('https://www.muster.de/kontakt', { priority: 0.5 }),
+            entry('https://www.muster.de/kontakt#formular'),
+            entry('https://shop.muster.de/produkte?seite=2', { changefreq: 'weekly', priority: 0.25 }),
+            entry('https://MUSTER.de/impressum', { lastmod: new Date('2023-06-01T00:00:00Z') }),
+            entry('https://andere-firma.de/partner'),
+            entry('ftp://www.muster.de/datei'),
+            entry('https://www.muster.de/'),
+          ],
+        },
+        { chunk: 3, skipped: 2 },
+      );
+      const stage = createPageImportStage({ entries: source, contactScanBatchSize: 3 });
+
+      it('imports each on-site page once with its fields, and enqueues its contact scans', async () => {
+        const { domainId, fileId } = await seedFile(t.db, 'www.muster.de', sitemap);
+        const [done] = await runPendingJobs(t.db, stage);
+        expect(done?.result).toEqual({
+          domainId,
+          sitemapFileId: fileId,
+          urlCount: 8,
+          inserted: 4,
+          offSite: 1,
+          invalid: 3, // the ftp: entry, and the 2 the parser dropped
+          capped: false,
+          readError: null,
+        });
+
+        const pages = await pagesOf(t.db, domainId);
+        expect(pages.map(({ id: _id, ...rest }) => rest)).toEqual([
+          {
+            url: 'https://www.muster.de/',
+            sitemap_file_id: fileId,
+            lastmod: new Date('2024-01-15T10:00:00Z'),
+            changefreq: 'daily',
+            priority: 1,
+            contact_scan_status: 'pending',
+          },
+          {
+            url: 'https://www.muster.de/kontakt',
+            sitemap_file_id: fileId,
+            lastmod: null,
+            changefreq: null,
+            priority: 0.5,
+            contact_scan_status: 'pending',
+          },
+          {
+            url: 'https://shop.muster.de/produkte?seite=2',
+            sitemap_file_id: fileId,
+            lastmod: null,
+            changefreq: 'weekly',
+            priority: 0.25,
+            contact_scan_status: 'pending',
+          },
+          {
+            url: 'https://muster.de/impressum',
+            sitemap_file_id: fileId,
+            lastmod: new Date('2023-06-01T00:00:00Z'),
+            changefreq: null,
+            priority: null,
+            contact_scan_status: 'pending',
+          },
+        ]);
+        expect(await fileRow(t.db, fileId)).toEqual({ url_count: 8, error: null });
+
+        const ids = pages.map((p) => p.id);
+        expect(await scanJobsOf(t.db, domainId)).toEqual([
+          { page_id: ids[0], payload: { pageIds: ids.slice(0, 3) }, status: 'pending' },
+          { page_id: ids[3], payload: { pageIds: ids.slice(3) }, status: 'pending' },
+        ]);
+        const job = await t.db.selectFrom('jobs').select('status').where('sitemap_file_id', '=', fileId).execute();
+        expect(job).toEqual([{ status: 'complete' }]);
+      });
+
+      it('re-running the completed job (jobs retry) creates no duplicate pages or scans', async () => {
+        const { domainId, fileId } = await seedFile(t.db, 'www.muster.de', sitemap);
+        const [first] = await runPendingJobs(t.db, stage);
+        const pagesBefore = await pagesOf(t.db, domainId);
+        const scansBefore = await scanJobsOf(t.db, domainId);
+
+        await requeue(t.db, [first?.job.job_id ?? '']);
+        const [again] = await runPendingJobs(t.db, stage);
+        expect(again?.result).toMatchObject({ urlCount: 8, inserted: 0, offSite: 1 });
+        expect(await pagesOf(t.db, domainId)).toEqual(pagesBefore);
+        expect(await scanJobsOf(t.db, domainId)).toEqual(scansBefore);
+        expect(await fileRow(t.db, fileId)).toEqual({ url_count: 8, error: null });
+      });
+
+      it('a crash after the inserts but before the commit: the re-run enqueues the scans', async () => {
+        const { domainId, fileId } = await seedFile(t.db, 'www.muster.de', sitemap);
+        const [job] = await claimAll(t.db, 'page_import');
+        if (job === undefined) throw new Error('no job claimed');
+        await runOnly(t.db, stage, job); // the worker dies here
+        expect(await pagesOf(t.db, domainId)).toHaveLength(4);
+        expect(await scanJobsOf(t.db, domainId)).toEqual([]);
+        expect(await fileRow(t.db, fileId)).toEqual({ url_count: null, error: null });
+
+        await requeue(t.db, [job.job_id]); // the lease expires and the job is rescued
+        const [again] = await runPendingJobs(t.db, stage);
+        expect(again?.result).toMatchObject({ inserted: 0, urlCount: 8 });
+        const pages = await pagesOf(t.db, domainId);
+        expect(pages).toHaveLength(4);
+        const scans = await scanJobsOf(t.db, domainId);
+        expect(scans.flatMap((s) => (s.payload as { pageIds: number[] }).pageIds)).toEqual(pages.map((p) => p.id));
+        expect(await fileRow(t.db, fileId)).toEqual({ url_count: 8, error: null });
+      });
+    });
+
+    describe('the max-urls cap', () => {
+      const a = 'https://cap.de/sitemap-a.xml';
+      const b = 'https://cap.de/sitemap-b.xml';
+      const c = 'https://cap.de/sitemap-c.xml';
+      const documents = {
+        [a]: urls('https://cap.de/a/', 1, 30),
+        // Its first 5 entries are already imported from A: they do not use up the cap.
+        [b]: [...urls('https://cap.de/a/', 26, 30), ...urls('https://cap.de/b/', 1, 25)],
+        [c]: urls('https://cap.de/c/', 1, 5),
+      };
+
+      it('counts all of a domain’s files, stops reading at the cap, and skips a full domain’s files', async () => {
+        const source = memoryEntrySource(documents, { chunk: 5 });
+        const stage = createPageImportStage({ entries: source, insertBatchSize: 10, contactScanBatchSize: 100 });
+        const options = { maxUrls: 40 };
+        const { domainId, fileId: fileA } = await seedFile(t.db, 'cap.de', a);
+        await runPendingJobs(t.db, stage, options);
+        const { fileId: fileB } = await seedFile(t.db, 'cap.de', b);
+        const [runB] = await runPendingJobs(t.db, stage, options);
+        expect(runB?.result).toMatchObject({ inserted: 10, capped: true, urlCount: 15 });
+        // B's reader was left after the second insert batch (20 of 30 entries), not read to the end.
+        expect(source.pulled.get(b)).toBe(20);
+
+        const { fileId: fileC } = await seedFile(t.db, 'cap.de', c);
+        const [runC] = await runPendingJobs(t.db, stage, options);
+        expect(runC?.result).toMatchObject({ inserted: 0, capped: true, urlCount: 0 });
+        expect(source.opened).toEqual([a, b]); // C was never downloaded
+
+        const pages = await pagesOf(t.db, domainId);
+        expect(pages).toHaveLength(40);
+        expect(pages.filter((p) => p.sitemap_file_id === fileA).map((p) => p.url)).toEqual(
+          urls('https://cap.de/a/', 1, 30).map((e) => e.url),
+        );
+        expect(pages.filter((p) => p.sitemap_file_id === fileB).map((p) => p.url)).toEqual(
+          urls('https://cap.de/b/', 1, 10).map((e) => e.url),
+        );
+        expect(await fileRow(t.db, fileA)).toEqual({ url_count: 30, error: null });
+        expect(await fileRow(t.db, fileB)).toEqual({ url_count: 15, error: null });
+        expect(await fileRow(t.db, fileC)).toEqual({ url_count: 0, error: null });
+
+        // A re-run of B stops at the same entry: no page is added and url_count is unchanged.
+        await requeue(t.db, [runB?.job.job_id ?? '']);
+        const [rerunB] = await runPendingJobs(t.db, stage, options);
+        expect(rerunB?.result).toMatchObject({ inserted: 0, capped: true, urlCount: 15 });
+        expect(await pagesOf(t.db, domainId)).toEqual(pages);
+        expect(await fileRow(t.db, fileB)).toEqual({ url_count: 15, error: null });
+
+        // Every imported page has exactly one contact scan waiting for it.
+        const scans = await scanJobsOf(t.db, domainId);
+        const scanned = scans.flatMap((s) => (s.payload as { pageIds: number[] }).pageIds);
+        expect(scanned.sort((x, y) => x - y)).toEqual(pages.map((p) => p.id));
+      });
+
+      it('defaults to 1000 pages per domain', async () => {
+        const big = 'https://big.de/sitemap.xml';
+        const source = memoryEntrySource({ [big]: urls('https://big.de/p/', 1, 1200) }, { chunk: 500 });
+        const stage = createPageImportStage({ entries: source, contactScanBatchSize: 1000 });
+        const { domainId } = await seedFile(t.db, 'big.de', big);
+        const [done] = await runPendingJobs(t.db, stage);
+        expect(done?.result).toMatchObject({ inserted: 1000, capped: true, urlCount: 1000 });
+        expect(await pagesOf(t.db, domainId)).toHaveLength(1000);
+      });
+
+      it('holds when several files of a domain are imported at once', async () => {
+        const files = Object.fromEntries(
+          [1, 2, 3, 4].map((n) => [`https://race.de/s${n}.xml`, urls(`https://race.de/s${n}/`, 1, 50)]),
+        );
+        const source = memoryEntrySource(files, { chunk: 10 });
+        const stage = createPageImportStage({ entries: source, insertBatchSize: 10 });
+        let domainId = 0;
+        for (const url of Object.keys(files)) domainId = (await seedFile(t.db, 'race.de', url)).domainId;
+        const jobs = await claimAll(t.db, 'page_import');
+        expect(jobs).toHaveLength(4);
+        const results = await Promise.all(jobs.map((job) => runOnly(t.db, stage, job, { maxUrls: 120 })));
+        for (const [i, job] of jobs.entries()) await commitOnly(t.db, stage, job, results[i]);
+        expect(results.reduce((n, r) => n + r.inserted, 0)).toBe(120);
+        expect(await pagesOf(t.db, domainId)).toHaveLength(120);
+      });
+    });
+
+    describe('failures', () => {
+      it('refuses an index or invalid document at once', async () => {
+        const stage = createPageImportStage({ entries: memoryEntrySource({}) });
+        await seedFile(t.db, 'index.de', 'https://index.de/sitemap_index.xml', 'index');
+        const [job] = await claimAll(t.db, 'page_import');
+        if (job === undefined) throw new Error('no job claimed');
+        await expect(runOnly(t.db, stage, job)).rejects.toThrow(PermanentJobError);
+        await expect(runOnly(t.db, stage, job)).rejects.toThrow(/is a index document, which lists no pages/);
+      });
+
+      it('records a truncated document and imports what it could read', async () => {
+        const url = 'https://kaputt.de/sitemap.xml';
+        const source = memoryEntrySource(
+          { [url]: urls('https://kaputt.de/p/', 1, 3) },
+          { error: 'truncated: the document ended inside <url>' },
+        );
+        const stage = createPageImportStage({ entries: source });
+        const { domainId, fileId } = await seedFile(t.db, 'kaputt.de', url);
+        await runPendingJobs(t.db, stage);
+        expect(await pagesOf(t.db, domainId)).toHaveLength(3);
+        expect(await fileRow(t.db, fileId)).toEqual({
+          url_count: 3,
+          error: 'truncated: the document ended inside <url>',
+        });
+      });
+
+      it('after the last attempt, records the error and still scans the pages it did import', async () => {
+        const url = 'https://wackel.de/sitemap.xml';
+        const stage = createPageImportStage({
+          insertBatchSize: 2,
+          entries: {
+            async open() {
+              return {
+                async *[Symbol.asyncIterator]() {
+                  yield urls('https://wackel.de/p/', 1, 3);
+                  throw new Error('connection reset while reading the sitemap');
+                },
+              };
+            },
+          },
+        });
+        const { domainId, fileId } = await seedFile(t.db, 'wackel.de', url);
+        const [job] = await claimAll(t.db, 'page_import');
+        if (job === undefined) throw new Error('no job claimed');
+        await expect(runOnly(t.db, stage, job)).rejects.toThrow('connection reset');
+        await t.db.transaction().execute(async (trx) => {
+          await stage.onFailed?.(job, 'connection reset while reading the sitemap', {
+            trx,
+            workerId: 'w',
+            logger: silentLogger,
+          });
+        });
+        const pages = await pagesOf(t.db, domainId);
+        expect(pages.map((p) => p.url)).toEqual(['https://wackel.de/p/1', 'https://wackel.de/p/2']);
+        expect(await fileRow(t.db, fileId)).toEqual({
+          url_count: null,
+          error: 'page import failed: connection reset while reading the sitemap',
+        });
+        expect(await scanJobsOf(t.db, domainId)).toEqual([
+          { page_id: pages[0]?.id, payload: { pageIds: pages.map((p) => p.id) }, status: 'pending' },
+        ]);
+      });
+    });
+  });
+});
