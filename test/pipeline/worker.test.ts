@@ -1,0 +1,62 @@
+import { sql } from 'kysely';
+import { pino } from 'pino';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createStageRegistry } from '../../src/pipeline/stages/registry.js';
+import { Worker } from '../../src/pipeline/worker/worker.js';
+import { backends, useTestDatabase } from '../helpers/databases.js';
+import { createNoopRuns, insertNoopJobs, jobStatusCounts, runsPerJob } from '../helpers/jobs.js';
+
+const logger = pino({ level: 'silent' });
+
+// The worker in-process, on both backends: the embedded database must run the same queue.
+describe.each(backends)('the worker on $name', ({ name, skip }) => {
+  describe.skipIf(skip)(name, () => {
+    const t = useTestDatabase(name);
+    const worker = (opts: Partial<ConstructorParameters<typeof Worker>[0]> = {}) =>
+      new Worker({
+        db: t.db,
+        stages: createStageRegistry(['noop']),
+        logger,
+        pollIntervalMs: 50,
+        untilIdle: true,
+        ...opts,
+      });
+
+    beforeEach(async () => {
+      await sql`truncate domains, jobs, job_events, workers cascade`.execute(t.db);
+      await sql`drop table if exists noop_runs`.execute(t.db);
+      await createNoopRuns(t.db);
+    });
+
+    it('runs every job once, commits the handler writes with completion, and exits when idle', async () => {
+      await insertNoopJobs(t.db, 200, { record: true });
+      const summary = await worker({ concurrency: 8 }).run();
+      expect(summary).toMatchObject({ completed: 200, failed: 0, reason: 'idle' });
+      expect(await jobStatusCounts(t.db)).toEqual({ complete: 200 });
+      expect(await runsPerJob(t.db)).toEqual({ jobs: 200, minRuns: 1, maxRuns: 1 });
+      const w = await t.db.selectFrom('workers').selectAll().executeTakeFirstOrThrow();
+      expect(w.stopped_at).toBeInstanceOf(Date);
+    });
+
+    it('stops after --max-jobs', async () => {
+      await insertNoopJobs(t.db, 30);
+      const summary = await worker({ concurrency: 4, maxJobs: 10, untilIdle: false }).run();
+      expect(summary).toMatchObject({ completed: 10, reason: 'max-jobs' });
+      expect(await jobStatusCounts(t.db)).toEqual({ complete: 10, pending: 20 });
+    });
+
+    it('rolls back the handler writes of a job it no longer holds', async () => {
+      await insertNoopJobs(t.db, 1, { record: true, sleepMs: 300 });
+      const w = worker({ concurrency: 1, untilIdle: false, leaseSeconds: 60 });
+      const running = w.run();
+      // While the job runs, an operator cancels it: the worker's commit must not land.
+      await new Promise((r) => setTimeout(r, 150));
+      await sql`update jobs set status = 'cancelled', locked_by = null`.execute(t.db);
+      await new Promise((r) => setTimeout(r, 400));
+      w.stop();
+      await running;
+      expect(await jobStatusCounts(t.db)).toEqual({ cancelled: 1 });
+      expect(await runsPerJob(t.db)).toEqual({ jobs: 1, minRuns: 0, maxRuns: 0 });
+    });
+  });
+});
