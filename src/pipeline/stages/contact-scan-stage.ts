@@ -2,7 +2,9 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import type { ContactKind, ContactScanStatus, Database, Job } from '../../db/schema.js';
-import { extractContacts } from '../../parse/contacts/extract-contacts.js';
+import type { HttpClient } from '../../fetch/http-client.js';
+import type { RobotsCache } from '../../fetch/robots-cache.js';
+import { extractContacts, maxHtmlSize } from '../../parse/contacts/extract-contacts.js';
 import { enqueueJobs, type JobSpec } from '../queue/enqueue-jobs.js';
 import { PermanentJobError, type StageHandler } from '../stage.js';
 
@@ -17,8 +19,9 @@ export interface FetchedPage {
 
 /**
  * Fetches a page through the fetch layer (SSRF guard, per-host concurrency and delay, timeouts,
- * size cap). Throw a `PermanentJobError` for a failure no retry can fix (an address the SSRF
- * guard refuses); any other error counts as transient.
+ * size cap). A failure no retry can fix (an address the SSRF guard refuses) is a
+ * `PermanentJobError` or an error with `permanent: true` (as the fetch layer's FetchError has);
+ * any other error counts as transient.
  */
 export interface PageFetcher {
   fetchText(url: string, signal: AbortSignal): Promise<FetchedPage>;
@@ -26,7 +29,10 @@ export interface PageFetcher {
 
 export type RobotsVerdict = { allowed: true } | { allowed: false; reason: string };
 
-/** robots.txt for the configured User-Agent, fetched once per host and cached by the fetch layer. */
+/**
+ * robots.txt for the configured User-Agent, fetched once per host and cached by the fetch layer.
+ * Throws (like a fetcher) when robots.txt cannot be read, so the page is retried, not skipped.
+ */
 export interface RobotsPolicy {
   check(url: string, signal: AbortSignal): Promise<RobotsVerdict>;
 }
@@ -120,7 +126,8 @@ export function createContactScanStage(config: ContactScanStageConfig): StageHan
       // Shutdown or a lost lease: abandon the job rather than record its pages as failed.
       if (signal.aborted) throw signal.reason;
       const message = err instanceof Error ? err.message : String(err);
-      return outcome('error', message, !(err instanceof PermanentJobError));
+      const permanent = err instanceof PermanentJobError || (err as { permanent?: unknown })?.permanent === true;
+      return outcome('error', message, !permanent);
     }
   }
 
@@ -158,6 +165,53 @@ export function createContactScanStage(config: ContactScanStageConfig): StageHan
         .where('id', 'in', ids)
         .where('contact_scan_status', '=', 'pending')
         .execute();
+    },
+  };
+}
+
+/**
+ * WF7's page access on the fetch layer. Pages come through the HttpClient; an error status or a
+ * non-HTML type is answered from the headers alone, and a body is read only up to the
+ * extractor's cap (2 MiB), so a huge page costs no more than that. robots.txt comes from the
+ * RobotsCache for the client's User-Agent; an unreachable robots.txt (5xx, network) makes the
+ * page a transient error to retry rather than a permanent skip.
+ */
+export function fetchLayerPageAccess(
+  client: HttpClient,
+  robotsCache: RobotsCache,
+): Pick<ContactScanStageConfig, 'fetcher' | 'robots'> {
+  return {
+    fetcher: {
+      async fetchText(url, signal) {
+        const response = await client.fetch(url, {
+          signal,
+          accept: 'text/html, application/xhtml+xml;q=0.9, text/plain;q=0.5, */*;q=0.1',
+        });
+        const contentType = response.header('content-type') ?? null;
+        const page = { status: response.status, finalUrl: response.finalUrl, contentType };
+        if (response.status >= 400 || (contentType !== null && !readableType.test(contentType))) {
+          response.close();
+          return { ...page, body: '' };
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        for await (const chunk of response) {
+          chunks.push(chunk);
+          size += chunk.length;
+          if (size >= maxHtmlSize) break; // leaving the loop closes the response
+        }
+        return { ...page, body: Buffer.concat(chunks) };
+      },
+    },
+    robots: {
+      async check(url, signal) {
+        const robots = await robotsCache.forOrigin(new URL(url).origin, { signal });
+        if (robots.fetchError !== null) throw robots.fetchError;
+        if (robots.error !== null) throw new Error(`robots.txt of ${robots.origin} could not be read: ${robots.error}`);
+        return robots.rules.isAllowed(url, client.userAgent)
+          ? { allowed: true }
+          : { allowed: false, reason: `disallowed by robots.txt for ${client.userAgent}` };
+      },
     },
   };
 }

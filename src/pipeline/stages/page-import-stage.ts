@@ -1,6 +1,9 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, Job, SitemapFile } from '../../db/schema.js';
+import { FetchError } from '../../fetch/fetch-error.js';
+import type { HttpClient } from '../../fetch/http-client.js';
 import { normalisePageUrl } from '../../parse/page-url.js';
+import { SitemapReader } from '../../parse/sitemap-reader.js';
 import { PermanentJobError, type StageHandler } from '../stage.js';
 import { enqueueContactScans } from './contact-scan-stage.js';
 
@@ -21,8 +24,11 @@ export interface PageEntry {
  * must stop the download (`SitemapReader` from src/parse/sitemap-reader.ts is one).
  */
 export interface SitemapEntryBatches extends AsyncIterable<PageEntry[]> {
-  /** Once iteration has ended: entries the parser dropped (malformed `<loc>`), and why reading stopped early. */
-  readonly summary?: Readonly<{ skipped: number; error: string | null }>;
+  /**
+   * Entries the parser dropped (malformed `<loc>`) and why reading stopped early, final once
+   * iteration has ended; `kind` as soon as the first bytes have decided it.
+   */
+  readonly summary?: Readonly<{ kind?: string | null; skipped: number; error: string | null }>;
 }
 
 /** Where WF5 gets a sitemap file's entries: in production, a fetch of `final_url ?? url` through a SitemapReader. */
@@ -130,6 +136,7 @@ export function createPageImportStage(config: PageImportStageConfig): StageHandl
       const batches = await config.entries.open(file, ctx.signal);
       reading: for await (const batch of batches) {
         ctx.signal.throwIfAborted();
+        assertListsPages(batches, file);
         for (const entry of batch) {
           result.urlCount++;
           const page = normalisePageUrl(entry.url, domain);
@@ -152,6 +159,7 @@ export function createPageImportStage(config: PageImportStageConfig): StageHandl
           }
         }
       }
+      assertListsPages(batches, file);
       if (!result.capped && rows.length > 0) await flush();
       result.invalid += batches.summary?.skipped ?? 0;
       result.readError = batches.summary?.error ?? null;
@@ -195,6 +203,45 @@ export function createPageImportStage(config: PageImportStageConfig): StageHandl
       });
     },
   };
+}
+
+/**
+ * WF5's entry source on the fetch layer: downloads the file again (`final_url`, else `url`)
+ * through the HttpClient (SSRF guard, timeouts, gzip, size cap) and parses it as it streams in
+ * with a SitemapReader, so a cap that stops reading also stops the download. A 4xx other than
+ * 408/429, or a fetch failure that a retry cannot fix, fails the job at once.
+ */
+export function fetchLayerSitemapSource(client: HttpClient): SitemapEntrySource {
+  return {
+    async open(file, signal) {
+      const url = file.final_url ?? file.url;
+      let response: Awaited<ReturnType<HttpClient['fetch']>>;
+      try {
+        response = await client.fetch(url, {
+          signal,
+          accept: 'application/xml, text/xml;q=0.9, text/plain;q=0.8, */*;q=0.5',
+        });
+      } catch (err) {
+        if (err instanceof FetchError && err.permanent) throw new PermanentJobError(err.message, { cause: err });
+        throw err;
+      }
+      if (!response.ok) {
+        response.close();
+        const message = `HTTP ${response.status} for ${url}`;
+        const retryable = response.status >= 500 || response.status === 408 || response.status === 429;
+        throw retryable ? new Error(message) : new PermanentJobError(message);
+      }
+      return new SitemapReader(response);
+    },
+  };
+}
+
+/** The file changed since WF4 read it and now lists sitemaps (an index), or nothing (invalid): not pages. */
+function assertListsPages(batches: SitemapEntryBatches, file: SitemapFile): void {
+  const kind = batches.summary?.kind;
+  if (kind === 'index' || kind === 'invalid') {
+    throw new PermanentJobError(`${file.final_url ?? file.url} is now a ${kind} document, which lists no pages`);
+  }
 }
 
 function positiveOption(value: unknown): number | undefined {

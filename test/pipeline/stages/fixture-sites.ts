@@ -22,6 +22,7 @@ export interface FixtureResponse {
   status?: number;
   type?: string;
   body?: string | Buffer;
+  headers?: Record<string, string>;
 }
 
 /** Sites by host name, each a map of path (with query) to response; anything else is a 404. */
@@ -49,7 +50,7 @@ export async function startFixtureSites(sites: FixtureSites): Promise<FixtureSer
       res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not found</h1>');
       return;
     }
-    res.writeHead(found.status ?? 200, { 'content-type': found.type ?? 'text/html; charset=utf-8' });
+    res.writeHead(found.status ?? 200, { 'content-type': found.type ?? 'text/html; charset=utf-8', ...found.headers });
     res.end(found.body ?? '');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -130,7 +131,7 @@ export function entry(url: string, fields: Partial<Omit<PageEntry, 'url'>> = {})
  */
 export function memoryEntrySource(
   documents: Record<string, PageEntry[]>,
-  options: { chunk?: number; skipped?: number; error?: string | null } = {},
+  options: { chunk?: number; skipped?: number; error?: string | null; kind?: string } = {},
 ): SitemapEntrySource & { pulled: Map<string, number>; opened: string[] } {
   const pulled = new Map<string, number>();
   const opened: string[] = [];
@@ -143,7 +144,7 @@ export function memoryEntrySource(
       opened.push(url);
       const entries = documents[url] ?? [];
       return {
-        summary: { skipped: options.skipped ?? 0, error: options.error ?? null },
+        summary: { kind: options.kind ?? 'urlset', skipped: options.skipped ?? 0, error: options.error ?? null },
         async *[Symbol.asyncIterator]() {
           for (let i = 0; i < entries.length; i += chunk) {
             const batch = entries.slice(i, i + chunk);
