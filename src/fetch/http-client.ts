@@ -42,6 +42,12 @@ export interface FetchOptions {
   accept?: string;
   /** Override the client's body cap for this request. */
   maxBytes?: number;
+  /**
+   * Asked before each redirect is followed; returning false stops there and resolves with the
+   * redirect response itself (its `redirectTarget` says where it pointed). WF4 uses it to stop
+   * a redirect back to an ancestor sitemap without downloading the ancestor again.
+   */
+  followRedirect?: (target: string) => boolean;
 }
 
 export const defaultUserAgent = 'pipectl/0.1 (+sitemap discovery)';
@@ -140,6 +146,7 @@ export class HttpClient {
       }
       const location = response.headers.location;
       if (redirectStatuses.has(response.statusCode) && location !== undefined) {
+        // The body of a redirect is never read: drop it and free the slot before the next hop.
         discard(response.body);
         release();
         chain.push(current.href);
@@ -158,6 +165,20 @@ export class HttpClient {
           );
         }
         next.hash = '';
+        if (options.followRedirect?.(next.href) === false) {
+          return new HttpResponse({
+            url: requested,
+            finalUrl: current.href,
+            status: response.statusCode,
+            headers: response.headers,
+            redirects: chain.slice(0, -1),
+            redirectTarget: next.href,
+            raw: response.body,
+            maxBytes: 0,
+            release: () => {},
+            mapError,
+          });
+        }
         if (chain.includes(next.href)) {
           throw new FetchError('too_many_redirects', requested, `redirect loop: ${[...chain, next.href].join(' → ')}`);
         }
@@ -177,6 +198,7 @@ export class HttpClient {
         status: response.statusCode,
         headers: response.headers,
         redirects: chain,
+        redirectTarget: null,
         raw: response.body,
         maxBytes: options.maxBytes ?? this.options.maxBytes,
         release,

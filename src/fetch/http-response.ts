@@ -20,6 +20,7 @@ export interface HttpResponseInit {
   status: number;
   headers: IncomingHttpHeaders;
   redirects: string[];
+  redirectTarget: string | null;
   raw: Readable;
   maxBytes: number;
   release: () => void;
@@ -44,6 +45,8 @@ export class HttpResponse implements AsyncIterable<Buffer> {
   readonly headers: IncomingHttpHeaders;
   /** The URLs that redirected, in order (the requested URL first); empty without redirects. */
   readonly redirects: readonly string[];
+  /** When `followRedirect` declined a redirect: where it pointed. This response is then the 3xx itself. */
+  readonly redirectTarget: string | null;
   /** Decompressed bytes delivered so far. */
   bytesRead = 0;
 
@@ -58,6 +61,7 @@ export class HttpResponse implements AsyncIterable<Buffer> {
     this.status = init.status;
     this.headers = init.headers;
     this.redirects = init.redirects;
+    this.redirectTarget = init.redirectTarget;
   }
 
   /** True for a 2xx status. */
