@@ -19,7 +19,7 @@ export interface RunCheckOptions {
 }
 
 /** The one row the wrapping query returns: the number of rows the check returned and the first of them. */
-interface WrappedRow {
+export interface WrappedRow {
   total: number | string;
   sample: Record<string, unknown>[];
 }
@@ -47,10 +47,24 @@ select (select count(*) from pipectl_check) as total,
   (select coalesce(json_agg(r), '[]') from (select * from pipectl_check limit $${limitParam}) as r) as sample`;
 }
 
+/**
+ * The statement a check runs: its SQL with parameters bound, wrapped to return the row count
+ * and the first sample rows (see `wrapCheckSql`). Exported for EXPLAIN in the benchmark.
+ */
+export function compileCheckQuery(check: CheckDefinition): CompiledQuery<WrappedRow> {
+  const bound = bindCheckSql(check.sql, check.params);
+  // A metric check must return exactly one row; the count says whether it did.
+  const keep = check.kind === 'metric' ? 1 : check.sampleRows;
+  return CompiledQuery.raw(wrapCheckSql(bound.text, bound.parameters.length + 1), [...bound.parameters, keep]);
+}
+
 /** SQLSTATEs a check commonly dies of, and what to say instead of the bare message. */
 const checkErrorStates: Record<string, (check: CheckDefinition, message: string) => string> = {
-  '57014': (check) =>
-    `timed out after ${formatMs(check.timeoutMs)} (statement_timeout): make the query cheaper or raise its timeout`,
+  // query_canceled is also what an operator's pg_cancel_backend gives; only the timeout is ours.
+  '57014': (check, message) =>
+    /statement timeout/.test(message)
+      ? `timed out after ${formatMs(check.timeoutMs)} (statement_timeout): make the query cheaper or raise its timeout`
+      : message,
   '25006': (_check, message) => `tried to write (${message}): checks run read-only and must only read`,
 };
 
@@ -107,10 +121,7 @@ export async function runCheck(
 
   let row: WrappedRow;
   try {
-    const bound = bindCheckSql(check.sql, check.params);
-    // A metric check must return exactly one row; the count says whether it did.
-    const keep = check.kind === 'metric' ? 1 : check.sampleRows;
-    const query = CompiledQuery.raw(wrapCheckSql(bound.text, bound.parameters.length + 1), [...bound.parameters, keep]);
+    const query = compileCheckQuery(check);
     row = await db
       .transaction()
       .setAccessMode('read only')

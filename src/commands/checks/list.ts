@@ -33,7 +33,7 @@ export default class ChecksList extends BaseCommand<typeof ChecksList> {
     if (!this.jsonEnabled()) {
       const table = new Table({
         head: ['check', 'severity', 'fires on', 'params', 'timeout', 'description'],
-        style: { head: [], border: [] },
+        style: { head: [], border: [], compact: true },
       });
       for (const check of file.checks) {
         const params = Object.entries(check.params).map(([name, p]) => `${name}=${[p.value].flat().join(',')}`);
@@ -43,7 +43,8 @@ export default class ChecksList extends BaseCommand<typeof ChecksList> {
           describeThreshold(check),
           params.join('\n'),
           formatMs(check.timeoutMs),
-          wrapText([check.description], 60).join('\n'),
+          // The first sentence; --json has the whole description, the SQL and the runbook.
+          wrapText([firstSentence(check.description)], 60).join('\n'),
         ]);
       }
       this.log(`${file.checks.length} checks in ${file.path}`);
@@ -51,4 +52,9 @@ export default class ChecksList extends BaseCommand<typeof ChecksList> {
     }
     return { config: file.path, checks: file.checks };
   }
+}
+
+function firstSentence(text: string): string {
+  const end = text.search(/\.(\s|$)/);
+  return end === -1 ? text : text.slice(0, end + 1);
 }
