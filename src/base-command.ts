@@ -38,13 +38,15 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected flags!: InferredFlags<T>;
   protected args!: InferredArgs<T>;
+  /** Every positional argument, for commands that take a list (`strict = false`). */
+  protected positional!: string[];
   /** The resolved configuration (env, then defaults, then flags). */
   protected settings!: Config;
   readonly #opened: OpenedDatabase[] = [];
 
   override async init(): Promise<void> {
     await super.init();
-    const { args, flags } = await this.parse({
+    const { args, argv, flags } = await this.parse({
       flags: this.ctor.flags,
       baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
@@ -53,6 +55,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     });
     this.flags = flags as InferredFlags<T>;
     this.args = args as InferredArgs<T>;
+    this.positional = argv as string[];
     this.settings = resolveConfig(flags);
   }
 

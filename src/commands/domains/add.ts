@@ -24,7 +24,7 @@ export default class DomainsAdd extends BaseCommand<typeof DomainsAdd> {
   };
 
   async run(): Promise<{ added: number; present: number; rejected: number; results: AddOutcome[] }> {
-    const inputs = [...(this.argv.filter((a) => !a.startsWith('-') && a !== this.flags.file) ?? [])];
+    const inputs = [...this.positional];
     if (this.flags.file) {
       const text =
         this.flags.file === '-'

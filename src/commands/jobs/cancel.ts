@@ -12,7 +12,7 @@ export default class JobsCancel extends BaseCommand<typeof JobsCancel> {
   static override args = { id: Args.string({ description: 'Job ids.', required: true }) };
 
   async run(): Promise<JobChange[]> {
-    const ids = assertJobIds(this.argv.filter((a) => !a.startsWith('-')));
+    const ids = assertJobIds(this.positional);
     const opened = await this.openDatabase();
     const changes = await cancelJobs(opened.db, ids);
     if (!this.jsonEnabled())

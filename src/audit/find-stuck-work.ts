@@ -1,0 +1,75 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/schema.js';
+
+/** One kind of stuck work: a stage, what state it is stuck in, how much, how old, examples. */
+export interface StuckGroup {
+  stage: 'intake' | 'WF4' | 'WF5' | 'WF7';
+  what: string;
+  count: number;
+  oldestSeconds: number;
+  examples: string[];
+}
+
+export interface StuckOptions {
+  olderThanMs: number;
+  stage?: StuckGroup['stage'];
+}
+
+/**
+ * Lists work that has not moved for `olderThanMs`, by stage: queued domains, submitted or
+ * processing domains with no sitemap file, runnable pending jobs, running jobs whose lease
+ * expired, and pages still waiting for WF7. Each query is index-backed (the same indexes as the
+ * default checks), so this answers in well under a second on a large database.
+ */
+export async function findStuckWork(db: Kysely<Database>, opts: StuckOptions): Promise<StuckGroup[]> {
+  const older = sql`make_interval(secs => ${opts.olderThanMs / 1000})`;
+  const { rows } = await sql<StuckGroup & { oldest_seconds: number }>`
+    select 'intake' as stage, 'domains queued, not taken in' as what, count(*)::int as count,
+           coalesce(extract(epoch from now() - min(updated_at)), 0)::float8 as oldest_seconds,
+           (array_agg(domain order by updated_at))[1:3] as examples
+      from domains where sitemap_analysis_status = 'queued' and updated_at < now() - ${older}
+    union all
+    select 'WF4', 'domains ' || d.sitemap_analysis_status || ' with no sitemap file', count(*)::int,
+           coalesce(extract(epoch from now() - min(d.updated_at)), 0)::float8,
+           (array_agg(d.domain order by d.updated_at))[1:3]
+      from domains d
+     where d.sitemap_analysis_status in ('submitted', 'processing') and d.updated_at < now() - ${older}
+       and not exists (select 1 from sitemap_files f where f.domain_id = d.id)
+     group by d.sitemap_analysis_status
+    union all
+    select case j.job_type when 'sitemap' then 'WF4' when 'page_import' then 'WF5' else 'WF7' end,
+           j.job_type || ' jobs pending and runnable', count(*)::int,
+           coalesce(extract(epoch from now() - min(j.run_at)), 0)::float8,
+           (array_agg(coalesce(d.domain, '?') || ' ' || j.job_id::text order by j.run_at))[1:3]
+      from jobs j left join domains d on d.id = j.domain_id
+     where j.status = 'pending' and j.run_at < now() - ${older} and j.job_type <> 'noop'
+     group by j.job_type
+    union all
+    select case j.job_type when 'sitemap' then 'WF4' when 'page_import' then 'WF5' else 'WF7' end,
+           j.job_type || ' jobs running with an expired lease', count(*)::int,
+           coalesce(extract(epoch from now() - min(j.lease_expires_at)), 0)::float8,
+           (array_agg(coalesce(d.domain, '?') || ' ' || j.job_id::text || ' on ' || coalesce(j.locked_by, '?') order by j.lease_expires_at))[1:3]
+      from jobs j left join domains d on d.id = j.domain_id
+     where j.status = 'running' and j.lease_expires_at < now() and j.job_type <> 'noop'
+     group by j.job_type
+    union all
+    select 'WF7', 'pages waiting for a contact scan', count(*)::int,
+           coalesce(extract(epoch from now() - min(p.created_at)), 0)::float8,
+           (array_agg(p.url order by p.created_at))[1:3]
+      from pages p where p.contact_scan_status = 'pending' and p.created_at < now() - ${older}
+  `.execute(db);
+  return rows
+    .filter((r) => r.count > 0 && (opts.stage === undefined || r.stage === opts.stage))
+    .map((r) => ({
+      stage: r.stage,
+      what: r.what,
+      count: r.count,
+      oldestSeconds: Math.round(r.oldest_seconds),
+      examples: r.examples ?? [],
+    }))
+    .sort(
+      (a, b) =>
+        ['intake', 'WF4', 'WF5', 'WF7'].indexOf(a.stage) - ['intake', 'WF4', 'WF5', 'WF7'].indexOf(b.stage) ||
+        b.count - a.count,
+    );
+}

@@ -1,0 +1,31 @@
+import { Flags } from '@oclif/core';
+import { findStuckWork, type StuckGroup } from '../../audit/find-stuck-work.js';
+import { renderStuck } from '../../audit/render-audit.js';
+import { BaseCommand, ExitCode } from '../../base-command.js';
+import { parseDuration } from '../../duration.js';
+
+export default class AuditStuck extends BaseCommand<typeof AuditStuck> {
+  static override summary = 'List stuck work by stage: counts, oldest age and examples.';
+  static override description = 'Exit 1 when anything is stuck.';
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --older-than 1h --stage WF4 --json',
+  ];
+  static override enableJsonFlag = true;
+  static override flags = {
+    'older-than': Flags.string({ description: 'Work that has not moved for this long.', default: '15m' }),
+    stage: Flags.string({ description: 'Only this stage.', options: ['intake', 'WF4', 'WF5', 'WF7'] }),
+  };
+
+  async run(): Promise<StuckGroup[]> {
+    const olderThanMs = parseDuration(this.flags['older-than'], '--older-than');
+    const opened = await this.openDatabase();
+    const groups = await findStuckWork(opened.db, {
+      olderThanMs,
+      stage: this.flags.stage as StuckGroup['stage'] | undefined,
+    });
+    if (!this.jsonEnabled()) this.log(renderStuck(groups, olderThanMs));
+    if (groups.length > 0) this.setExitCode(ExitCode.problem);
+    return groups;
+  }
+}

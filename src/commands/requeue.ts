@@ -1,0 +1,59 @@
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../base-command.js';
+import { parseTime } from '../cli/parse-time.js';
+import type { DomainStatus, JobType } from '../db/schema.js';
+import { normalizeDomain } from '../domains/normalize-domain.js';
+import { type RequeueResult, requeueConfirmThreshold, requeueDomains } from '../requeue/requeue-domains.js';
+
+export default class Requeue extends BaseCommand<typeof Requeue> {
+  static override summary = 'Put domains back to queued and cancel their stale jobs, safely.';
+  static override description =
+    `In one transaction: cancels the matching domains' pending and running jobs (each recorded in job_events) and sets the domains to queued, clearing sitemap_analysis_error. Any worker then takes them in afresh. Running it twice is harmless. More than ${requeueConfirmThreshold} domains need --yes.`;
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --status submitted --since 2025-11-17T09:00:00Z --dry-run',
+    '<%= config.bin %> <%= command.id %> --status submitted --since 2025-11-17T09:00:00Z',
+    '<%= config.bin %> <%= command.id %> --domain jenkinseyecare.com',
+  ];
+  static override enableJsonFlag = true;
+  static override flags = {
+    status: Flags.string({
+      description: 'Domains in this status (repeatable).',
+      options: ['queued', 'submitted', 'processing', 'complete', 'error'],
+      multiple: true,
+    }),
+    since: Flags.string({ description: 'Domains whose status changed at or after this time (date or duration ago).' }),
+    until: Flags.string({ description: 'Domains whose status changed before this time.' }),
+    domain: Flags.string({ description: 'This domain (repeatable).', multiple: true }),
+    stage: Flags.string({
+      description: 'Only domains with a live or failed job of this stage.',
+      options: ['sitemap', 'page_import', 'contact_scan'],
+    }),
+    'dry-run': Flags.boolean({ description: 'Show what would change, change nothing.' }),
+    yes: Flags.boolean({ description: `Confirm touching more than ${requeueConfirmThreshold} domains.` }),
+  };
+
+  async run(): Promise<RequeueResult> {
+    const f = this.flags;
+    const filter = {
+      status: f.status as DomainStatus[] | undefined,
+      since: f.since ? parseTime(f.since, '--since') : undefined,
+      until: f.until ? parseTime(f.until, '--until') : undefined,
+      domains: f.domain?.map((d) => {
+        const n = normalizeDomain(d);
+        return n.ok ? n.domain : d;
+      }),
+      stage: f.stage as JobType | undefined,
+    };
+    const opened = await this.openDatabase();
+    const result = await requeueDomains(opened.db, filter, { dryRun: f['dry-run'], yes: f.yes });
+    if (!this.jsonEnabled()) {
+      const examples = result.examples.length ? ` (e.g. ${result.examples.join(', ')})` : '';
+      this.log(
+        result.dryRun
+          ? `dry run: would requeue ${result.domains} domains${examples} and cancel ${result.jobsToCancel} jobs; nothing changed.`
+          : `requeued ${result.requeued} domains${examples} and cancelled ${result.cancelled} jobs; workers take them in at their next poll.`,
+      );
+    }
+    return result;
+  }
+}

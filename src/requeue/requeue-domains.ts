@@ -1,0 +1,116 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database, DomainStatus, JobType } from '../db/schema.js';
+import { PipectlError } from '../errors.js';
+
+export interface RequeueFilter {
+  status?: DomainStatus[];
+  /** Only domains whose status last changed at or after this time. */
+  since?: Date;
+  until?: Date;
+  domains?: string[];
+  /** Only domains with a live or failed job of this stage. */
+  stage?: JobType;
+}
+
+export interface RequeuePlan {
+  domains: number;
+  jobsToCancel: number;
+  examples: string[];
+}
+
+export interface RequeueResult extends RequeuePlan {
+  dryRun: boolean;
+  requeued: number;
+  cancelled: number;
+}
+
+/** Above this many domains, requeue needs --yes: a mistyped filter must not requeue a whole table. */
+export const requeueConfirmThreshold = 100;
+
+function matching(db: Kysely<Database>, f: RequeueFilter) {
+  let q = db.selectFrom('domains as d').select(['d.id', 'd.domain']);
+  if (f.status?.length) q = q.where('d.sitemap_analysis_status', 'in', f.status);
+  if (f.since) q = q.where('d.updated_at', '>=', f.since);
+  if (f.until) q = q.where('d.updated_at', '<', f.until);
+  if (f.domains?.length) q = q.where('d.domain', 'in', f.domains);
+  if (f.stage) {
+    const stage = f.stage;
+    q = q.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('jobs as j')
+          .select('j.job_id')
+          .whereRef('j.domain_id', '=', 'd.id')
+          .where('j.job_type', '=', stage)
+          .where('j.status', 'in', ['pending', 'running', 'failed']),
+      ),
+    );
+  }
+  return q;
+}
+
+/** What a requeue would touch. */
+export async function planRequeue(db: Kysely<Database>, f: RequeueFilter): Promise<RequeuePlan> {
+  if (!f.status?.length && !f.domains?.length) {
+    throw new PipectlError('usage', 'say which domains to requeue: --status and/or --domain (see --help)');
+  }
+  const ids = matching(db, f);
+  const { rows } = await sql<RequeuePlan>`
+    with m as (${ids})
+    select (select count(*)::int from m) as domains,
+           (select count(*)::int from jobs where domain_id in (select id from m) and status in ('pending', 'running')) as "jobsToCancel",
+           coalesce((select array_agg(domain) from (select domain from m order by domain limit 5) e), '{}') as examples
+  `.execute(db);
+  return rows[0] ?? { domains: 0, jobsToCancel: 0, examples: [] };
+}
+
+/**
+ * Puts matching domains back to `queued` (clearing sitemap_analysis_error) and cancels their
+ * pending and running jobs, all in one transaction, each cancellation a job_events row. A worker
+ * then takes the domains in afresh. Cancelling first means a domain never has two live jobs,
+ * and a worker still running a cancelled job finds at commit that it no longer holds it.
+ * Running it twice is harmless: the second run finds the domains already queued.
+ */
+export async function requeueDomains(
+  db: Kysely<Database>,
+  f: RequeueFilter,
+  opts: { dryRun: boolean; yes: boolean; actor?: string },
+): Promise<RequeueResult> {
+  const plan = await planRequeue(db, f);
+  if (opts.dryRun) return { ...plan, dryRun: true, requeued: 0, cancelled: 0 };
+  if (plan.domains > requeueConfirmThreshold && !opts.yes) {
+    throw new PipectlError(
+      'confirmation_required',
+      `this would requeue ${plan.domains} domains and cancel ${plan.jobsToCancel} jobs; more than ${requeueConfirmThreshold} needs --yes (check with --dry-run first)`,
+      { exitCode: 1 },
+    );
+  }
+  const actor = opts.actor ?? 'pipectl requeue';
+  return db.transaction().execute(async (trx) => {
+    const locked = await matching(trx, f).forUpdate().execute();
+    const ids = locked.map((r) => r.id);
+    if (ids.length === 0) return { ...plan, dryRun: false, requeued: 0, cancelled: 0 };
+    const { rows } = await sql<{ cancelled: number }>`
+      with target as materialized (
+        select job_id, status from jobs
+        where domain_id = any(${ids}::bigint[]) and status in ('pending', 'running')
+        for update
+      ), cancelled as (
+        update jobs j set status = 'cancelled', finished_at = now(), lease_expires_at = null
+        from target t where j.job_id = t.job_id
+        returning j.job_id, j.attempts, t.status as from_status
+      ), events as (
+        insert into job_events (job_id, from_status, to_status, worker_id, attempt, message)
+        select job_id, from_status, 'cancelled', ${actor}, attempts, 'cancelled by requeue of its domain'
+        from cancelled
+      )
+      select count(*)::int as cancelled from cancelled
+    `.execute(trx);
+    const requeued = await trx
+      .updateTable('domains')
+      .set({ sitemap_analysis_status: 'queued', sitemap_analysis_error: null })
+      .where('id', 'in', ids)
+      .executeTakeFirst();
+    await sql`select pg_notify('pipectl_jobs', 'requeue')`.execute(trx);
+    return { ...plan, dryRun: false, requeued: Number(requeued.numUpdatedRows), cancelled: rows[0]?.cancelled ?? 0 };
+  });
+}
