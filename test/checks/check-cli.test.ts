@@ -24,9 +24,8 @@ function writeFile(name: string, text: string): string {
 
 /** Runs the CLI in another working directory (runCli always uses this one). */
 async function runCliIn(cwd: string, args: string[], env: Record<string, string> = {}) {
-  const childEnv = { ...process.env, ...env };
-  delete childEnv.DATABASE_URL;
-  Object.assign(childEnv, env);
+  // As runCli does: no database from the developer's own environment leaks in.
+  const childEnv = { ...process.env, DATABASE_URL: undefined, PIPECTL_DATA_DIR: undefined, ...env };
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [binPath, ...args], { cwd, env: childEnv });
     return { code: 0, stdout, stderr };
