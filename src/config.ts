@@ -11,6 +11,8 @@ export interface Config {
   readonly poolSize: number;
   /** Environment name shown in alerts (`PIPECTL_ENV`). */
   readonly envName: string | undefined;
+  /** `--connect-to` rules from the environment (`PIPECTL_CONNECT_TO`, comma-separated). */
+  readonly connectTo: string | undefined;
   /** Print stack traces with errors (`--debug`). */
   readonly debug: boolean;
 }
@@ -52,6 +54,7 @@ export function resolveConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = 
     dataDir: path.resolve(flags['data-dir'] ?? (env.PIPECTL_DATA_DIR || defaultDataDir)),
     poolSize: positiveInteger('--pool-size', flags['pool-size'] ?? env.PIPECTL_POOL_SIZE, defaultPoolSize),
     envName: env.PIPECTL_ENV || undefined,
+    connectTo: env.PIPECTL_CONNECT_TO || undefined,
     debug: flags.debug ?? false,
   });
 }

@@ -11,6 +11,7 @@ describe('resolveConfig', () => {
       dataDir: path.resolve('.pipectl/data'),
       poolSize: 10,
       envName: undefined,
+      connectTo: undefined,
       debug: false,
     });
     expect(Object.isFrozen(c)).toBe(true);

@@ -3,6 +3,9 @@ import { BaseCommand } from '../base-command.js';
 import type { JobType } from '../db/schema.js';
 import { parseDuration } from '../duration.js';
 import { PipectlError } from '../errors.js';
+import { parseConnectToList } from '../fetch/connect-to.js';
+import { HttpClient } from '../fetch/http-client.js';
+import type { Scheme } from '../fetch/site-fetch.js';
 import { createLogger } from '../logger.js';
 import { createStageRegistry, userStages } from '../pipeline/stages/registry.js';
 import { listenForJobs } from '../pipeline/worker/listen-for-jobs.js';
@@ -42,6 +45,28 @@ SIGINT/SIGTERM stop claiming, give running jobs --shutdown-grace to finish, then
     'retry-delay': Flags.string({
       description: 'Delay before the first retry; doubles each attempt, with jitter.',
       default: '10s',
+    }),
+    'max-urls': Flags.integer({
+      description: 'Pages imported per domain (WF5), across all its sitemaps.',
+      default: 1000,
+      min: 1,
+    }),
+    'user-agent': Flags.string({
+      description: 'The User-Agent of every request, also the name robots.txt rules are matched against.',
+    }),
+    'connect-to': Flags.string({
+      description:
+        'HOST:PORT:ADDR:PORT2 — connect to ADDR:PORT2 for HOST:PORT (curl semantics; repeatable). [env: PIPECTL_CONNECT_TO, comma-separated]',
+      multiple: true,
+    }),
+    scheme: Flags.string({
+      description: 'How a domain becomes a URL: auto tries https, then http.',
+      options: ['auto', 'https', 'http'],
+      default: 'auto',
+    }),
+    'allow-private-network': Flags.boolean({
+      description:
+        'Allow fetching loopback, private, link-local and multicast addresses (refused by default: SSRF guard).',
     }),
     'metrics-port': Flags.integer({
       description: 'Serve Prometheus /metrics and /healthz on this port.',
@@ -85,9 +110,14 @@ SIGINT/SIGTERM stop claiming, give running jobs --shutdown-grace to finish, then
       progress?.onEvent(e);
       metrics?.onEvent(e);
     };
+    const client = new HttpClient({
+      userAgent: f['user-agent'] ?? `pipectl/${this.config.version} (+sitemap discovery)`,
+      connectTo: parseConnectToList(f['connect-to'] ?? [], this.settings.connectTo),
+      allowPrivateNetwork: f['allow-private-network'],
+    });
     const worker = new Worker({
       db: opened.db,
-      stages: createStageRegistry(stages),
+      stages: createStageRegistry(stages, { client, scheme: f.scheme as Scheme, maxUrls: f['max-urls'] }),
       logger,
       concurrency: f.concurrency,
       pollIntervalMs: parseDuration(f['poll-interval'], '--poll-interval'),
@@ -95,6 +125,7 @@ SIGINT/SIGTERM stop claiming, give running jobs --shutdown-grace to finish, then
       shutdownGraceMs: parseDuration(f['shutdown-grace'], '--shutdown-grace'),
       backoff: { baseMs: parseDuration(f['retry-delay'], '--retry-delay'), maxMs: 3_600_000 },
       untilIdle: f['until-idle'],
+      stageOptions: { maxUrls: f['max-urls'] },
       maxJobs: f['max-jobs'],
       version: this.config.version,
       listen: url ? (wake) => listenForJobs(url, logger, wake) : undefined,
@@ -127,6 +158,7 @@ SIGINT/SIGTERM stop claiming, give running jobs --shutdown-grace to finish, then
       return summary;
     } finally {
       await metrics?.close();
+      await client.close();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }

@@ -64,7 +64,11 @@ describe('the pipectl CLI', () => {
     const dataDir = tempDataDir();
     const migrate = await runCli(['db', 'migrate', '--json', '--data-dir', dataDir]);
     expect(migrate.code).toBe(0);
-    expect(JSON.parse(migrate.stdout)).toEqual({ backend: 'pglite', location: dataDir, applied: ['0001_schema'] });
+    expect(JSON.parse(migrate.stdout)).toEqual({
+      backend: 'pglite',
+      location: dataDir,
+      applied: ['0001_schema', '0002_contact_scan_names_its_page'],
+    });
     const again = await runCli(['db', 'migrate', '--json'], { PIPECTL_DATA_DIR: dataDir });
     expect(JSON.parse(again.stdout).applied).toEqual([]);
     const status = await runCli(['db', 'status', '--json'], { PIPECTL_DATA_DIR: dataDir });
@@ -73,7 +77,7 @@ describe('the pipectl CLI', () => {
       backend: 'pglite',
       upToDate: true,
       pending: [],
-      applied: [{ name: '0001_schema' }],
+      applied: [{ name: '0001_schema' }, { name: '0002_contact_scan_names_its_page' }],
     });
   });
 });
@@ -102,7 +106,7 @@ describe.skipIf(!serverUrl)('the pipectl CLI on a PostgreSQL server', () => {
       ]);
       expect([a.code, b.code]).toEqual([0, 0]);
       const applied = [...JSON.parse(a.stdout).applied, ...JSON.parse(b.stdout).applied];
-      expect(applied).toEqual(['0001_schema']);
+      expect(applied).toEqual(['0001_schema', '0002_contact_scan_names_its_page']);
 
       const after = await runCli(['db', 'status', '--json'], { DATABASE_URL: url });
       expect(after.code).toBe(0);

@@ -1,28 +1,51 @@
 import type { JobType } from '../../db/schema.js';
-import { PermanentJobError, type StageHandler } from '../stage.js';
+import type { HttpClient } from '../../fetch/http-client.js';
+import { RobotsCache } from '../../fetch/robots-cache.js';
+import type { Scheme } from '../../fetch/site-fetch.js';
+import type { StageHandler } from '../stage.js';
+import { createContactScanStage, fetchLayerPageAccess } from './contact-scan-stage.js';
 import { noopStage } from './noop-stage.js';
+import { createPageImportStage, fetchLayerSitemapSource } from './page-import-stage.js';
+import { createSitemapStage } from './sitemap-stage.js';
 
 /** The stages users run; `noop` exists only for tests and benchmarks. */
 export const userStages = ['sitemap', 'page_import', 'contact_scan'] as const satisfies readonly JobType[];
 export type UserStage = (typeof userStages)[number];
 
-function notYetImplemented(jobType: JobType, issue: string): StageHandler {
-  return {
-    jobType,
-    async run() {
-      throw new PermanentJobError(`the ${jobType} stage is not implemented in this build yet (${issue})`);
-    },
-    async commit() {},
-  };
+/** What the stages share: one HTTP client (SSRF guard, limits, `--connect-to`) and one robots.txt cache. */
+export interface StageDeps {
+  client: HttpClient;
+  /** `--scheme`. Default `auto`. */
+  scheme?: Scheme;
+  /** `--max-urls`: pages imported per domain. Default 1000. */
+  maxUrls?: number;
 }
 
-/** The handler for each job type, restricted to the selected stages. */
-export function createStageRegistry(selected: readonly JobType[]): Map<JobType, StageHandler> {
-  const all: Record<JobType, StageHandler> = {
-    sitemap: notYetImplemented('sitemap', 'issue 4'),
-    page_import: notYetImplemented('page_import', 'issue 5'),
-    contact_scan: notYetImplemented('contact_scan', 'issue 5'),
-    noop: noopStage as StageHandler,
+/**
+ * The handler for each selected job type. WF4 and WF7 share the robots.txt cache, so a site's
+ * robots.txt is fetched once per worker and honoured by both.
+ */
+export function createStageRegistry(selected: readonly JobType[], deps?: StageDeps): Map<JobType, StageHandler> {
+  const build: Record<JobType, () => StageHandler> = {
+    sitemap: () =>
+      createSitemapStage({ client: need(deps).client, robots: robots(), scheme: deps?.scheme }) as StageHandler,
+    page_import: () =>
+      createPageImportStage({
+        entries: fetchLayerSitemapSource(need(deps).client),
+        maxUrls: deps?.maxUrls,
+      }) as StageHandler,
+    contact_scan: () => createContactScanStage(fetchLayerPageAccess(need(deps).client, robots())) as StageHandler,
+    noop: () => noopStage as StageHandler,
   };
-  return new Map(selected.map((t) => [t, all[t]]));
+  let cache: RobotsCache | undefined;
+  const robots = () => {
+    cache ??= new RobotsCache(need(deps).client);
+    return cache;
+  };
+  return new Map(selected.map((t) => [t, build[t]()]));
+}
+
+function need(deps: StageDeps | undefined): StageDeps {
+  if (!deps) throw new Error('the sitemap, page_import and contact_scan stages need an HTTP client');
+  return deps;
 }
