@@ -1,10 +1,16 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { serverUrl, withDatabase } from '../helpers/test-env.js';
+
+/** Every shipped migration, in order: what a fresh database must end up with. */
+const allMigrations = readdirSync('src/db/migrations')
+  .filter((f) => f.endsWith('.sql'))
+  .sort()
+  .map((f) => f.replace(/\.sql$/, ''));
 
 const tempDataDir = () => path.join(mkdtempSync(path.join(os.tmpdir(), 'pipectl-cli-')), 'data');
 
@@ -67,7 +73,7 @@ describe('the pipectl CLI', () => {
     expect(JSON.parse(migrate.stdout)).toEqual({
       backend: 'pglite',
       location: dataDir,
-      applied: ['0001_schema', '0002_contact_scan_names_its_page'],
+      applied: allMigrations,
     });
     const again = await runCli(['db', 'migrate', '--json'], { PIPECTL_DATA_DIR: dataDir });
     expect(JSON.parse(again.stdout).applied).toEqual([]);
@@ -77,7 +83,7 @@ describe('the pipectl CLI', () => {
       backend: 'pglite',
       upToDate: true,
       pending: [],
-      applied: [{ name: '0001_schema' }, { name: '0002_contact_scan_names_its_page' }],
+      applied: allMigrations.map((name) => ({ name })),
     });
   });
 });
@@ -96,7 +102,7 @@ describe.skipIf(!serverUrl)('the pipectl CLI on a PostgreSQL server', () => {
       expect(JSON.parse(before.stdout)).toMatchObject({
         backend: 'postgres',
         upToDate: false,
-        pending: ['0001_schema'],
+        pending: allMigrations,
       });
 
       // Two hosts deploying at once: the advisory lock lets each migration apply exactly once.
@@ -106,7 +112,7 @@ describe.skipIf(!serverUrl)('the pipectl CLI on a PostgreSQL server', () => {
       ]);
       expect([a.code, b.code]).toEqual([0, 0]);
       const applied = [...JSON.parse(a.stdout).applied, ...JSON.parse(b.stdout).applied];
-      expect(applied).toEqual(['0001_schema', '0002_contact_scan_names_its_page']);
+      expect(applied).toEqual(allMigrations);
 
       const after = await runCli(['db', 'status', '--json'], { DATABASE_URL: url });
       expect(after.code).toBe(0);

@@ -236,7 +236,7 @@ describe.each(backends)('the queue on $name', ({ name, skip }) => {
       await t.db
         .transaction()
         .execute(async (trx) => {
-          await enqueueJobs(trx, [{ jobType: 'contact_scan', domainId: id }]);
+          await enqueueJobs(trx, [{ jobType: 'sitemap', domainId: id }]);
           throw new Error('handler failed after enqueueing');
         })
         .catch(() => {});
@@ -245,15 +245,13 @@ describe.each(backends)('the queue on $name', ({ name, skip }) => {
         .transaction()
         .execute((trx) =>
           enqueueJobs(trx, [
-            { jobType: 'contact_scan', domainId: id },
-            { jobType: 'contact_scan', domainId: id },
+            { jobType: 'sitemap', domainId: id },
+            { jobType: 'sitemap', domainId: id },
             { jobType: 'noop' },
           ]),
         );
       expect(created).toBe(2);
-      const again = await t.db
-        .transaction()
-        .execute((trx) => enqueueJobs(trx, [{ jobType: 'contact_scan', domainId: id }]));
+      const again = await t.db.transaction().execute((trx) => enqueueJobs(trx, [{ jobType: 'sitemap', domainId: id }]));
       expect(again).toBe(0);
       expect(await t.db.selectFrom('job_events').select(['from_status', 'to_status']).execute()).toEqual([
         { from_status: null, to_status: 'pending' },
