@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely } from 'kysely';
 import pg from 'pg';
@@ -12,7 +12,9 @@ import { pgliteTemplatePath, serverUrl, templateDatabase, withDatabase } from '.
  * clones it with CREATE DATABASE … TEMPLATE) and a PGlite data-dir dump (each test loads it),
  * so no test pays for initdb or migrations.
  */
-export default async function setup(): Promise<void> {
+export default async function setup(): Promise<() => Promise<void>> {
+  // Workers inherit the environment: they find this run's template by this name.
+  process.env.PIPECTL_TEST_RUN = String(process.pid);
   mkdirSync('.test-results', { recursive: true });
   const pglite = await PGlite.create();
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
@@ -26,7 +28,7 @@ export default async function setup(): Promise<void> {
       '\n  NOTICE: TEST_DATABASE_URL is not set — the PostgreSQL server tests are SKIPPED; only PGlite runs.\n' +
         '  Set TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres to run them.\n\n',
     );
-    return;
+    return async () => rmSync(pgliteTemplatePath, { force: true });
   }
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
@@ -43,4 +45,11 @@ export default async function setup(): Promise<void> {
   });
   await migrateToLatest(template);
   await template.destroy();
+  return async () => {
+    rmSync(pgliteTemplatePath, { force: true });
+    const a = new pg.Client({ connectionString: serverUrl });
+    await a.connect();
+    await a.query(`drop database if exists ${templateDatabase} with (force)`);
+    await a.end();
+  };
 }
