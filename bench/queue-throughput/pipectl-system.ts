@@ -1,0 +1,87 @@
+import { Kysely, type LogEvent, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { pino } from 'pino';
+import { migrateToLatest } from '../../src/db/migrator.js';
+import type { Database } from '../../src/db/schema.js';
+import { createStageRegistry } from '../../src/pipeline/stages/registry.js';
+import { Worker } from '../../src/pipeline/worker/worker.js';
+import { createNoopRuns, insertNoopJobs } from '../../test/helpers/jobs.js';
+import { type RunContext, type RunResult, settleAfterLoad } from './bench-database.js';
+import { measure } from './cpu-meter.js';
+import type { StatementProfile } from './statement-profile.js';
+
+// int8 as numbers, as src/db/open-database.ts configures the pool.
+const int8Oid = 20;
+const pgTypes = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+    oid === int8Oid ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
+};
+
+export interface PipectlRunOptions {
+  /** Each job's commit also inserts a `noop_runs` row: a handler write inside the completion transaction. */
+  record: boolean;
+  /** Collects the client-side duration of every statement the worker sends. */
+  profile?: StatementProfile;
+}
+
+/**
+ * N noop jobs through pipectl's own `Worker`, in this process, exactly as `pipectl process
+ * --until-idle` runs them: batch claims, then one transaction per job that completes it (and
+ * runs the stage's commit). Timed from `run()` to its return once the queue is idle.
+ */
+export async function runPipectl(ctx: RunContext, opts: PipectlRunOptions): Promise<RunResult> {
+  const pool = new pg.Pool({
+    connectionString: ctx.url,
+    max: ctx.concurrency + 4,
+    types: pgTypes,
+    application_name: 'pipectl-bench',
+  });
+  pool.on('error', () => {});
+  const profile = opts.profile;
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool }),
+    log: profile ? (event: LogEvent) => profile.record(event.query.sql, event.queryDurationMillis) : undefined,
+  });
+  try {
+    await migrateToLatest(db);
+    if (opts.record) await createNoopRuns(db);
+    await insertNoopJobs(db, ctx.jobs, opts.record ? { record: true } : {});
+    await settleAfterLoad(ctx.url);
+    profile?.start();
+
+    const worker = new Worker({
+      db,
+      stages: createStageRegistry(['noop']),
+      concurrency: ctx.concurrency,
+      untilIdle: true,
+      pollIntervalMs: 1000,
+      logger: pino({ level: 'warn' }),
+    });
+    const stopOnTimeout = setTimeout(() => worker.stop(), Math.max(0, ctx.deadline - performance.now()));
+    const {
+      value: summary,
+      ms,
+      cpu,
+    } = await measure(ctx.url, () => worker.run()).finally(() => {
+      profile?.stop();
+      clearTimeout(stopOnTimeout);
+    });
+
+    if (summary.reason !== 'idle')
+      throw new Error(`pipectl worker stopped before the queue was idle (${summary.reason})`);
+    const { rows } = await sql<{ complete: number; recorded: number | null }>`
+      select (select count(*) from jobs where status = 'complete')::int as complete,
+             ${opts.record ? sql`(select count(*) from noop_runs)::int` : sql`null`} as recorded
+    `.execute(db);
+    const complete = rows[0]?.complete ?? 0;
+    if (complete !== ctx.jobs || summary.completed !== ctx.jobs) {
+      throw new Error(`pipectl completed ${summary.completed} (${complete} in the table) of ${ctx.jobs} jobs`);
+    }
+    if (opts.record && rows[0]?.recorded !== ctx.jobs) {
+      throw new Error(`pipectl recorded ${rows[0]?.recorded} noop_runs rows for ${ctx.jobs} jobs`);
+    }
+    return { jobs: complete, ms, cpu };
+  } finally {
+    await db.destroy();
+  }
+}
