@@ -1,7 +1,7 @@
 import { Kysely, type LogEvent, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
 import { pino } from 'pino';
 import { migrateToLatest } from '../../src/db/migrator.js';
+import { createPgPool } from '../../src/db/pg-pool.js';
 import type { Database } from '../../src/db/schema.js';
 import { createStageRegistry } from '../../src/pipeline/stages/registry.js';
 import { Worker } from '../../src/pipeline/worker/worker.js';
@@ -9,13 +9,6 @@ import { createNoopRuns, insertNoopJobs } from '../../test/helpers/jobs.js';
 import { type RunContext, type RunResult, settleAfterLoad } from './bench-database.js';
 import { measure } from './cpu-meter.js';
 import type { StatementProfile } from './statement-profile.js';
-
-// int8 as numbers, as src/db/open-database.ts configures the pool.
-const int8Oid = 20;
-const pgTypes = {
-  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-    oid === int8Oid ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
-};
 
 export interface PipectlRunOptions {
   /** Each job's commit also inserts a `noop_runs` row: a handler write inside the completion transaction. */
@@ -30,13 +23,8 @@ export interface PipectlRunOptions {
  * runs the stage's commit). Timed from `run()` to its return once the queue is idle.
  */
 export async function runPipectl(ctx: RunContext, opts: PipectlRunOptions): Promise<RunResult> {
-  const pool = new pg.Pool({
-    connectionString: ctx.url,
-    max: ctx.concurrency + 4,
-    types: pgTypes,
-    application_name: 'pipectl-bench',
-  });
-  pool.on('error', () => {});
+  // The same pool as `pipectl process`: prepared hot statements, int8 as numbers.
+  const pool = createPgPool({ connectionString: ctx.url, max: ctx.concurrency + 4, applicationName: 'pipectl-bench' });
   const profile = opts.profile;
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),

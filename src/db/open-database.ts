@@ -1,10 +1,10 @@
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
 import type { Config } from '../config.js';
 import { type ConnectionTarget, coerceError, connectionError, PipectlError } from '../errors.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
 import { assertSchemaCurrent, migrateToLatest } from './migrator.js';
+import { createPgPool } from './pg-pool.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import type { Database } from './schema.js';
 
@@ -29,13 +29,6 @@ export interface OpenOptions {
    */
   schema?: 'require' | 'skip';
 }
-
-// int8 (counts, bigint ids) as numbers on both backends; PGlite already does so.
-const int8Oid = 20;
-const pgTypes = {
-  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-    oid === int8Oid ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
-};
 
 /** The URL as it is safe to print: the password replaced. */
 export function redactUrl(url: string): string {
@@ -72,18 +65,7 @@ export async function openDatabase(config: Config, options: OpenOptions = {}): P
 async function openServer(url: string, poolSize: number, schema: 'require' | 'skip'): Promise<OpenedDatabase> {
   const location = redactUrl(url);
   const target = targetOf(url);
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: poolSize,
-    types: pgTypes,
-    connectionTimeoutMillis: 10_000,
-    application_name: 'pipectl',
-  });
-  // A client that loses its server (restart, pg_terminate_backend) emits 'error'; unhandled, that
-  // would crash the process. Idle clients report through the pool, checked-out ones through
-  // their own listener; either way the failed query rejects, and callers retry (withReconnect).
-  pool.on('error', () => {});
-  pool.on('connect', (client) => client.on('error', () => {}));
+  const pool = createPgPool({ connectionString: url, max: poolSize });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await sql`select 1`.execute(db);

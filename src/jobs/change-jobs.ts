@@ -28,7 +28,7 @@ export async function retryJobs(db: Kysely<Database>, jobIds: string[], actor = 
       }
       const { rows } = await sql<{ job_id: string }>`
         with retried as (
-          update jobs j set status = 'pending', attempts = 0, run_at = now(), finished_at = null, locked_by = null
+          update jobs j set status = 'pending', attempts = 0, run_at = now(), finished_at = null, locked_by = null, updated_at = now()
           where j.job_id = ${jobId}
             and not exists (
               select 1 from jobs o
@@ -64,7 +64,8 @@ export async function cancelJobs(db: Kysely<Database>, jobIds: string[], actor =
         select job_id, status from jobs where job_id = any(${jobIds}::uuid[]) and status in ('pending', 'running')
         for update
       ), cancelled as (
-        update jobs j set status = 'cancelled', finished_at = now(), locked_by = null, lease_expires_at = null
+        update jobs j set status = 'cancelled', finished_at = now(), locked_by = null, lease_expires_at = null,
+                        updated_at = now()
         from target t where j.job_id = t.job_id
         returning j.job_id, t.status as from_status, j.attempts
       ), events as (

@@ -38,6 +38,12 @@ export interface StageHandler<R = unknown> {
   run(job: Job, ctx: RunContext): Promise<R>;
   /** Records the result of `run` and enqueues follow-up jobs, in the transaction that completes the job. */
   commit(job: Job, result: R, ctx: CommitContext): Promise<void>;
+  /**
+   * Optional: return false when this result writes nothing, and the job then completes with one
+   * statement (its own transaction) instead of begin / commit() / complete / commit. Every real
+   * stage writes results, so only the test-only noop stage uses it.
+   */
+  commitNeeded?(job: Job, result: R): boolean;
   /** Called in the transaction that fails the job for good (after its last attempt): record the failure. */
   onFailed?(job: Job, error: string, ctx: CommitContext): Promise<void>;
 }

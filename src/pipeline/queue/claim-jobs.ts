@@ -19,7 +19,7 @@ export interface ClaimOptions {
  */
 export async function claimJobs(db: Kysely<Database>, opts: ClaimOptions): Promise<Job[]> {
   if (opts.limit <= 0 || opts.jobTypes.length === 0) return [];
-  const { rows } = await sql<Job>`
+  const { rows } = await sql<Job>`/* pipectl:prepare claim_jobs */
     with candidates as materialized (
       select job_id from jobs
       where status = 'pending' and run_at <= now() and job_type = any(${opts.jobTypes as JobType[]}::text[])
@@ -29,7 +29,8 @@ export async function claimJobs(db: Kysely<Database>, opts: ClaimOptions): Promi
     ), claimed as (
       update jobs j
       set status = 'running', attempts = j.attempts + 1, locked_by = ${opts.workerId},
-          lease_expires_at = now() + make_interval(secs => ${opts.leaseSeconds}), started_at = now()
+          lease_expires_at = now() + make_interval(secs => ${opts.leaseSeconds}), started_at = now(),
+          updated_at = now()
       from candidates c
       where j.job_id = c.job_id
       returning j.*

@@ -14,13 +14,19 @@ export class LeaseLostError extends Error {
  * lock it takes guards the handler's writes that follow: if another worker rescued the job, this
  * throws `LeaseLostError` and the whole transaction, results included, rolls back. A job is
  * therefore completed at most once, and its results are written exactly when it completes.
+ * Called on the database itself (no transaction) only by a handler that writes nothing: the
+ * statement is then its own transaction.
  * `locked_by` is kept: it names the worker that completed the job, and lets a worker whose
  * commit was cut off by a lost connection see that its commit did land (`completedBy`).
  */
-export async function completeJob(trx: Transaction<Database>, job: Job, workerId: string): Promise<void> {
-  const { rows } = await sql<{ job_id: string }>`
+export async function completeJob(
+  trx: Transaction<Database> | Kysely<Database>,
+  job: Job,
+  workerId: string,
+): Promise<void> {
+  const { rows } = await sql<{ job_id: string }>`/* pipectl:prepare complete_job */
     with done as (
-      update jobs set status = 'complete', finished_at = now(), lease_expires_at = null
+      update jobs set status = 'complete', finished_at = now(), lease_expires_at = null, updated_at = now()
       where job_id = ${job.job_id} and status = 'running' and locked_by = ${workerId}
       returning job_id, attempts
     ), events as (

@@ -13,7 +13,7 @@ export async function extendLeases(
   leaseSeconds: number,
 ): Promise<Set<string>> {
   if (jobIds.length === 0) return new Set();
-  const { rows } = await sql<{ job_id: string }>`
+  const { rows } = await sql<{ job_id: string }>`/* pipectl:prepare extend_leases */
     update jobs set lease_expires_at = now() + make_interval(secs => ${leaseSeconds})
     where job_id = any(${jobIds}::uuid[]) and status = 'running' and locked_by = ${workerId}
     returning job_id

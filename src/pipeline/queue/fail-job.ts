@@ -23,14 +23,14 @@ export async function failJob(
   opts: FailOptions,
 ): Promise<JobStatus | undefined> {
   const error = opts.error.slice(0, 4000);
-  const { rows } = await sql<{ status: JobStatus }>`
+  const { rows } = await sql<{ status: JobStatus }>`/* pipectl:prepare fail_job */
     with failed as (
       update jobs set
         status = case when ${opts.permanent} or attempts >= max_attempts then 'failed' else 'pending' end,
         run_at = case when ${opts.permanent} or attempts >= max_attempts then run_at
                       else now() + make_interval(secs => ${opts.retryDelayMs / 1000}) end,
         finished_at = case when ${opts.permanent} or attempts >= max_attempts then now() end,
-        last_error = ${error}, locked_by = null, lease_expires_at = null
+        last_error = ${error}, locked_by = null, lease_expires_at = null, updated_at = now()
       where job_id = ${job.job_id} and status = 'running' and locked_by = ${opts.workerId}
       returning job_id, job_type, domain_id, status, attempts
     ), events as (

@@ -16,7 +16,7 @@ export async function releaseJobs(
   const { rows } = await sql<{ job_id: string }>`
     with released as (
       update jobs set status = 'pending', attempts = greatest(attempts - 1, 0), run_at = now(),
-                      locked_by = null, lease_expires_at = null
+                      locked_by = null, lease_expires_at = null, updated_at = now()
       where job_id = any(${jobIds}::uuid[]) and status = 'running' and locked_by = ${workerId}
       returning job_id, attempts
     ), events as (

@@ -36,7 +36,7 @@ export async function rescueExpiredLeases(
         finished_at = case when j.attempts >= j.max_attempts then now() end,
         run_at = now(),
         last_error = 'lease expired: worker ' || coalesce(e.locked_by, '?') || ' stopped heartbeating',
-        locked_by = null, lease_expires_at = null
+        locked_by = null, lease_expires_at = null, updated_at = now()
       from expired e
       where j.job_id = e.job_id and j.locked_by is not distinct from e.locked_by
       returning j.job_id, j.job_type, j.domain_id, j.status, j.attempts, j.last_error, e.locked_by as previous_worker

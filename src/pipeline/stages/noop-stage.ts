@@ -29,6 +29,7 @@ export const noopStage: StageHandler<void> = {
       throw new Error(`noop: transient failure on attempt ${job.attempts}`);
     }
   },
+  commitNeeded: (job) => (job.payload as NoopPayload).record === true,
   async commit(job, _result, ctx) {
     if ((job.payload as NoopPayload).record) {
       await sql`insert into noop_runs (job_id, worker_id) values (${job.job_id}, ${ctx.workerId})`.execute(ctx.trx);

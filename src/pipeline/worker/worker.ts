@@ -202,14 +202,21 @@ export class Worker {
     }
   }
 
-  /** Starts buffered jobs in free slots, claiming a new batch when the buffer runs low. Returns jobs claimed. */
+  /**
+   * Starts buffered jobs in free slots, claiming a new batch when the buffer runs low. Returns
+   * jobs claimed. The buffer holds up to 2×concurrency claimed jobs (their leases are extended
+   * like running ones) and is refilled only when a quarter is left, so that a claim fetches a
+   * full batch: claiming one job per freed slot cost a round trip and a commit per job.
+   */
   async #fill(): Promise<number> {
     const { concurrency } = this.#o;
+    const capacity = 2 * concurrency;
     let claimed = 0;
-    const budget = () =>
-      this.#o.maxJobs === undefined ? Infinity : this.#o.maxJobs - this.#started - this.#buffer.length;
-    const want = Math.min(2 * concurrency - this.#running.size - this.#buffer.length, budget());
-    if (this.#buffer.length < concurrency && want > 0 && !this.stopping) {
+    const budget = this.#o.maxJobs === undefined ? Infinity : this.#o.maxJobs - this.#started - this.#buffer.length;
+    const want = Math.min(capacity - this.#buffer.length, budget);
+    const low =
+      this.#buffer.length <= Math.floor(capacity / 4) || this.#running.size + this.#buffer.length < concurrency;
+    if (low && want > 0 && !this.stopping) {
       const jobs = await claimJobs(this.#o.db, {
         workerId: this.workerId,
         jobTypes: this.#jobTypes,
@@ -252,12 +259,17 @@ export class Worker {
       if (!handler) throw new PermanentJobError(`no handler for job type ${job.job_type}`);
       const result = await handler.run(job, { db, signal, logger: log, options: this.#o.stageOptions });
       if (signal.aborted) throw signal.reason;
+      const transactional = handler.commitNeeded?.(job, result) ?? true;
       await withReconnect(async () => {
         try {
-          await db.transaction().execute(async (trx) => {
-            await completeJob(trx, job, this.workerId);
-            await handler.commit(job, result, { ...ctx, trx });
-          });
+          if (transactional) {
+            await db.transaction().execute(async (trx) => {
+              await completeJob(trx, job, this.workerId);
+              await handler.commit(job, result, { ...ctx, trx });
+            });
+          } else {
+            await completeJob(db, job, this.workerId);
+          }
         } catch (err) {
           // A commit cut off by a lost connection may have landed; if so, it is done.
           if (!(err instanceof LeaseLostError) && (await completedBy(db, job.job_id, this.workerId))) return;
