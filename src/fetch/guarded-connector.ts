@@ -1,9 +1,10 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { buildConnector } from 'undici';
+import type { buildConnector as BuildConnector } from 'undici';
 import { type ConnectToRule, matchConnectTo } from './connect-to.js';
 import { FetchError } from './fetch-error.js';
 import { nonPublicAddress } from './non-public-address.js';
+import { buildConnector } from './undici-core.js';
 
 /** Resolves a host name to its addresses (dns.lookup by default; tests may pass a fixed table). */
 export type LookupAll = (hostname: string) => Promise<string[]>;
@@ -50,7 +51,7 @@ export function firstPublicAddress(addresses: readonly string[]): string | undef
  * The URL's host still goes into the Host header and TLS SNI, so a mapped fixture site sees
  * the real-looking domain name.
  */
-export function guardedConnector(options: GuardedConnectorOptions = {}): buildConnector.connector {
+export function guardedConnector(options: GuardedConnectorOptions = {}): BuildConnector.connector {
   const rules = options.connectTo ?? [];
   const timeoutMs = options.connectTimeoutMs ?? 10_000;
   const lookupAll = options.lookupAll ?? defaultLookupAll;

@@ -1,10 +1,10 @@
-import { Agent } from 'undici';
 import type { ConnectToRule } from './connect-to.js';
 import { defaultMaxBytes } from './decode-body.js';
 import { FetchError } from './fetch-error.js';
 import { guardedConnector, type LookupAll } from './guarded-connector.js';
 import { HostLimiter } from './host-limiter.js';
 import { discard, HttpResponse } from './http-response.js';
+import { Agent, request } from './undici-core.js';
 
 /** Everything the HTTP client can be told; every field has a default. */
 export interface HttpClientOptions {
@@ -80,7 +80,7 @@ function errorCode(err: unknown): string {
  */
 export class HttpClient {
   readonly userAgent: string;
-  private readonly agent: Agent;
+  private readonly agent: InstanceType<typeof Agent>;
   private readonly limiter: HostLimiter;
   private readonly options: Required<
     Pick<HttpClientOptions, 'headersTimeoutMs' | 'bodyTimeoutMs' | 'requestTimeoutMs' | 'maxRedirects' | 'maxBytes'>
@@ -127,9 +127,9 @@ export class HttpClient {
       const release = await this.limiter.acquire(current.host, signal).catch((err: unknown) => {
         throw mapError(err, current.href);
       });
-      let response: Awaited<ReturnType<Agent['request']>>;
+      let response: Awaited<ReturnType<typeof request>>;
       try {
-        response = await this.agent.request({
+        response = await request(this.agent, {
           origin: current.origin,
           path: `${current.pathname}${current.search}`,
           method: 'GET',

@@ -1,12 +1,15 @@
 /** The `<changefreq>` values the sitemap protocol defines (and the `pages.changefreq` check allows). */
 export type Changefreq = 'always' | 'hourly' | 'daily' | 'weekly' | 'monthly' | 'yearly' | 'never';
 
-const changefreqs = new Set<string>(['always', 'hourly', 'daily', 'weekly', 'monthly', 'yearly', 'never']);
+// Values are returned from this table, never the input: a substring of the document would keep
+// the whole chunk it came from alive for as long as the entry lives.
+const changefreqs = new Map<string, Changefreq>(
+  (['always', 'hourly', 'daily', 'weekly', 'monthly', 'yearly', 'never'] as const).map((c) => [c, c]),
+);
 
 /** Validates a `<changefreq>` (case-insensitive, trimmed); anything else is null. */
 export function parseChangefreq(input: string): Changefreq | null {
-  const value = input.trim().toLowerCase();
-  return changefreqs.has(value) ? (value as Changefreq) : null;
+  return changefreqs.get(input) ?? changefreqs.get(input.trim().toLowerCase()) ?? null;
 }
 
 // A decimal between 0.0 and 1.0 as the protocol writes it; no exponents, signs or percentages.

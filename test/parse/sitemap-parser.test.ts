@@ -91,6 +91,13 @@ describe('urlset', () => {
     expect(doc).toMatchObject({ entries: 5, skipped: 4, complete: true, error: null });
   });
 
+  it('decodes entities around a CDATA section but not inside it', () => {
+    const doc = parseSitemap(
+      '<urlset><url><loc>https://a.example/?a=1&amp;<![CDATA[b=&amp;]]>&amp;c=3</loc></url></urlset>',
+    );
+    expect(urls(doc.items)).toEqual(['https://a.example/?a=1&b=&amp;&c=3']);
+  });
+
   it('keeps the first <loc> of an entry that has two', () => {
     const doc = parseSitemap(
       '<urlset><url><loc>https://a.example/1</loc><loc>https://a.example/2</loc></url></urlset>',
@@ -257,6 +264,15 @@ describe('hostile and broken documents', () => {
     expect(doc.kind).toBe('invalid');
     expect(doc.entries).toBe(0);
     expect(doc.error).toBeTruthy();
+  });
+
+  it('gives up on absurdly deep nesting instead of growing without end', () => {
+    const doc = parseSitemap(`<urlset>${'<a>'.repeat(5000)}`);
+    expect(doc).toMatchObject({
+      kind: 'invalid',
+      entries: 0,
+      error: expect.stringContaining('nested more than 1000 deep'),
+    });
   });
 
   it('rejects an overlong <loc> without holding all of it', () => {
