@@ -161,9 +161,12 @@ export class RobotsCache {
     if (hit !== undefined && !refresh && hit.expires > now) return hit.value;
     const value = load();
     this.store(key, value, this.ttlMs);
-    // Failures are kept only briefly: a site that was down should be asked again soon.
+    // Failures are kept only briefly: a site that was down should be asked again soon. An aborted
+    // fetch (a worker shutting down) says nothing about the site and is not kept at all.
     void value.then((robots) => {
-      if (robots.error !== null && this.entries.get(key)?.value === value) this.store(key, value, this.errorTtlMs);
+      if (this.entries.get(key)?.value !== value) return;
+      if (robots.fetchError?.code === 'aborted') this.entries.delete(key);
+      else if (robots.error !== null) this.store(key, value, this.errorTtlMs);
     });
     return value;
   }

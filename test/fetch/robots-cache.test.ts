@@ -85,3 +85,21 @@ describe('RobotsCache', () => {
     await unguarded.close();
   });
 });
+
+describe('RobotsCache and aborts', () => {
+  it('does not remember a fetch that was aborted', async () => {
+    const site = await startSiteServer();
+    const client = new HttpClient({ connectTo: parseConnectToList([...site.connectTo]), perHostDelayMs: 0 });
+    try {
+      const cache = new RobotsCache(client);
+      const aborted = await cache.forOrigin('http://jenkinseyecare.com', { signal: AbortSignal.abort() });
+      expect(aborted.fetchError?.code).toBe('aborted');
+      await new Promise((resolve) => setImmediate(resolve));
+      const fresh = await cache.forOrigin('http://jenkinseyecare.com');
+      expect(fresh).toMatchObject({ status: 200, error: null });
+    } finally {
+      await client.close();
+      await site.close();
+    }
+  });
+});
