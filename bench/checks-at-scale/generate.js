@@ -83,9 +83,9 @@ const loadStatements = (scale) => [
   ],
   [
     'jobs: contact_scan (the rest, to 10M)',
-    `insert into jobs (job_type, status, domain_id, attempts, run_at, created_at, started_at, finished_at,
+    `insert into jobs (job_type, status, domain_id, page_id, attempts, run_at, created_at, started_at, finished_at,
                        updated_at, last_error)
-     select 'contact_scan', t.status, 501 + g % (${scale.domains} - 500), 1, t.at, t.at,
+     select 'contact_scan', t.status, 501 + g % (${scale.domains} - 500), 1 + g % ${scale.pages}, 1, t.at, t.at,
             case when t.status = 'pending' then null else t.at end,
             case when t.status = 'pending' then null else t.at + interval '30 seconds' end, t.at,
             case when t.status = 'failed' then 'connect timeout' end
