@@ -9,8 +9,13 @@ export interface Config {
   readonly dataDir: string;
   /** Maximum connections in the server pool (`PIPECTL_POOL_SIZE` / `--pool-size`), default 10. */
   readonly poolSize: number;
-  /** Environment name shown in alerts (`PIPECTL_ENV`). */
+  /** Environment name shown in alerts (`PIPECTL_ENV` / `--env-name`). */
   readonly envName: string | undefined;
+  /**
+   * Slack incoming-webhook URL (`SLACK_WEBHOOK_URL` / `--slack-webhook`). A secret: whoever has it
+   * can post to the channel, so it is never printed, logged or put in an error message.
+   */
+  readonly slackWebhookUrl: string | undefined;
   /** `--connect-to` rules from the environment (`PIPECTL_CONNECT_TO`, comma-separated). */
   readonly connectTo: string | undefined;
   /** Print stack traces with errors (`--debug`). */
@@ -22,6 +27,8 @@ export interface ConfigFlags {
   'database-url'?: string;
   'data-dir'?: string;
   'pool-size'?: number;
+  'env-name'?: string;
+  'slack-webhook'?: string;
   debug?: boolean;
 }
 
@@ -53,7 +60,8 @@ export function resolveConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = 
     databaseUrl,
     dataDir: path.resolve(flags['data-dir'] ?? (env.PIPECTL_DATA_DIR || defaultDataDir)),
     poolSize: positiveInteger('--pool-size', flags['pool-size'] ?? env.PIPECTL_POOL_SIZE, defaultPoolSize),
-    envName: env.PIPECTL_ENV || undefined,
+    envName: flags['env-name'] || env.PIPECTL_ENV || undefined,
+    slackWebhookUrl: flags['slack-webhook'] || env.SLACK_WEBHOOK_URL || undefined,
     connectTo: env.PIPECTL_CONNECT_TO || undefined,
     debug: flags.debug ?? false,
   });

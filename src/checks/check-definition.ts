@@ -40,7 +40,32 @@ export interface CheckDefinition {
   timeoutMs: number;
   runbook: string | undefined;
   owner: string | undefined;
+  /** How `pipectl check --slack` alerts on this check; absent means `alertDefaults`. */
+  alert?: AlertSettings;
 }
+
+/** A check's Slack alerting (design §7), from `repeat_interval`, `notify_on_warn` and `slack_mention`. */
+export interface AlertSettings {
+  /** How long to wait before posting again while the check stays failing (`repeat_interval`, default 4 h). */
+  repeatIntervalMs: number;
+  /** Whether a `warn` result alerts (`notify_on_warn`, default false); without it only fail and error do. */
+  notifyOnWarn: boolean;
+  /**
+   * Who to mention (`slack_mention`): a Slack user ID (`U…`/`W…`, shown as `<@U…>`) or user-group
+   * ID (`S…`, shown as `<!subteam^S…>`); undefined shows `owner` as plain text.
+   */
+  slackMention: string | undefined;
+}
+
+/**
+ * Alerting defaults: Alertmanager's `repeat_interval` of 4 h, and warnings stay out of Slack,
+ * since a channel that posts every warning is a channel on-call learns to mute.
+ */
+export const alertDefaults: AlertSettings = Object.freeze({
+  repeatIntervalMs: 4 * 3_600_000,
+  notifyOnWarn: false,
+  slackMention: undefined,
+});
 
 /** A loaded checks file. */
 export interface ChecksFile {

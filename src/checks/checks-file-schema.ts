@@ -38,6 +38,18 @@ const sampleRows = z
   .min(0, 'must be 0 or more')
   .max(1000, 'must be at most 1000');
 
+/** Slack user IDs start with U or W, user-group IDs with S; both are upper-case letters and digits. */
+export const slackMentionPattern = /^[UWS][A-Z0-9]{2,}$/;
+
+const slackMention = z
+  .string(expected('must be a Slack user ID (U… or W…) or user-group ID (S…), such as U024BE7LH'))
+  .regex(
+    slackMentionPattern,
+    'must be a Slack user ID (U… or W…) or user-group ID (S…), such as U024BE7LH: copy it from the profile or group in Slack',
+  );
+
+const notifyOnWarn = z.boolean(expected('must be true or false'));
+
 const scalar = z.union([z.string(), z.number()]);
 
 /** A parameter declaration: `older_than: { type: interval, default: 15m }`. */
@@ -67,16 +79,23 @@ export const checkSchema = z.strictObject({
   timeout: durationText.optional(),
   runbook: z.string(expected('must be text')).optional(),
   owner: z.string(expected('must be text')).optional(),
+  repeat_interval: durationText.optional(),
+  notify_on_warn: notifyOnWarn.optional(),
+  slack_mention: slackMention.optional(),
+});
+
+/** `defaults:`, applied to every check that leaves the key out. */
+export const defaultsSchema = z.strictObject({
+  timeout: durationText.optional(),
+  sample_rows: sampleRows.optional(),
+  repeat_interval: durationText.optional(),
+  notify_on_warn: notifyOnWarn.optional(),
+  slack_mention: slackMention.optional(),
 });
 
 /** The whole file. */
 export const checksFileSchema = z.strictObject({
-  defaults: z
-    .strictObject({
-      timeout: durationText.optional(),
-      sample_rows: sampleRows.optional(),
-    })
-    .optional(),
+  defaults: defaultsSchema.optional(),
   checks: z.array(checkSchema, expected('must be a list of checks')).min(1, 'must list at least one check'),
 });
 

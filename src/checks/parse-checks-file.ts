@@ -1,8 +1,22 @@
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { type CheckDefinition, type ChecksFile, checkDefaults, type ParamDefinition } from './check-definition.js';
+import {
+  type AlertSettings,
+  alertDefaults,
+  type CheckDefinition,
+  type ChecksFile,
+  checkDefaults,
+  type ParamDefinition,
+} from './check-definition.js';
 import { ChecksConfigError, type ConfigProblem } from './checks-config-error.js';
-import { checkSchema, checksFileSchema, paramSchema, type RawCheck, type RawChecksFile } from './checks-file-schema.js';
+import {
+  checkSchema,
+  checksFileSchema,
+  defaultsSchema,
+  paramSchema,
+  type RawCheck,
+  type RawChecksFile,
+} from './checks-file-schema.js';
 import { coerceParam } from './coerce-param.js';
 import { parseCondition } from './condition.js';
 import { parseDuration } from './duration.js';
@@ -64,6 +78,9 @@ export function parseChecksFile(source: string, file: string): ChecksFile {
     throw new ChecksConfigError(sortProblems(parsed.error.issues.flatMap(issueProblems).map(locate)));
 
   const problems: PathProblem[] = [];
+  if (repeatIntervalMs(parsed.data.defaults?.repeat_interval) === null) {
+    problems.push({ path: ['defaults', 'repeat_interval'], message: repeatIntervalHelp });
+  }
   const checks = parsed.data.checks.map((raw, index) => buildCheck(raw, parsed.data, ['checks', index], problems));
   const names = new Map<string, number>();
   for (const [index, check] of parsed.data.checks.entries()) {
@@ -102,7 +119,7 @@ function issueProblems(issue: z.core.$ZodIssue): PathProblem[] {
 
 function allowedKeys(path: readonly PropertyKey[]): string[] | undefined {
   if (path.length === 0) return Object.keys(checksFileSchema.shape);
-  if (path.length === 1 && path[0] === 'defaults') return ['timeout', 'sample_rows'];
+  if (path.length === 1 && path[0] === 'defaults') return Object.keys(defaultsSchema.shape);
   if (path.length === 2 && path[0] === 'checks') return Object.keys(checkSchema.shape);
   if (path.length === 4 && path[2] === 'params') return Object.keys(paramSchema.shape);
   return undefined;
@@ -183,6 +200,7 @@ function buildCheck(
     timeoutMs: timeout.ms ?? checkDefaults.timeoutMs,
     runbook: raw.runbook?.trim() || undefined,
     owner: raw.owner,
+    alert: buildAlertSettings(raw, file, path, problems),
   };
 }
 
@@ -229,4 +247,33 @@ function checkSql(raw: RawCheck, path: readonly PropertyKey[], problems: PathPro
       });
     }
   }
+}
+
+/** `repeat_interval`, `notify_on_warn` and `slack_mention`, from the check, else `defaults:`, else `alertDefaults`. */
+function buildAlertSettings(
+  raw: RawCheck,
+  file: RawChecksFile,
+  path: readonly PropertyKey[],
+  problems: PathProblem[],
+): AlertSettings {
+  // A bad `defaults: repeat_interval` is reported once, by parseChecksFile, not once per check.
+  const ownRepeat = repeatIntervalMs(raw.repeat_interval);
+  if (ownRepeat === null) problems.push({ path: [...path, 'repeat_interval'], message: repeatIntervalHelp });
+  return {
+    repeatIntervalMs: ownRepeat ?? repeatIntervalMs(file.defaults?.repeat_interval) ?? alertDefaults.repeatIntervalMs,
+    notifyOnWarn: raw.notify_on_warn ?? file.defaults?.notify_on_warn ?? alertDefaults.notifyOnWarn,
+    slackMention: raw.slack_mention ?? file.defaults?.slack_mention ?? alertDefaults.slackMention,
+  };
+}
+
+const repeatIntervalHelp = 'must be at least 1m, in minutes, hours or days (such as 4h)';
+
+/**
+ * A `repeat_interval` in ms; undefined when it is not set, null when it is unusable: a month has
+ * no fixed length, and an interval under a minute would repeat the post on every cron run.
+ */
+function repeatIntervalMs(text: string | undefined): number | undefined | null {
+  if (text === undefined) return undefined;
+  const { ms } = parseDuration(text);
+  return ms === undefined || ms < 60_000 ? null : ms;
 }

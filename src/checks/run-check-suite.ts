@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
 import type { OpenedDatabase } from '../db/open-database.js';
+import type { Database } from '../db/schema.js';
 import { coerceError } from '../errors.js';
 import { applyParamOverrides } from './apply-param-overrides.js';
+import type { CheckDefinition } from './check-definition.js';
 import { type CheckRun, countStatuses, exitCodeFor, type FailOn, worstStatus } from './check-result.js';
 import { loadConfiguredChecks } from './load-checks-file.js';
 import { recordCheckRuns } from './record-check-runs.js';
@@ -30,6 +33,11 @@ export interface CheckSuiteOptions {
    * valid, so a bad file is reported as such even when the database is down.
    */
   openDatabase: () => Promise<OpenedDatabase>;
+  /**
+   * Runs once the results are judged and recorded, with the database still open and the checks
+   * as they ran: `pipectl check --slack` alerts from here (see `checkAndAlert`).
+   */
+  afterRun?: (run: CheckRun, context: { db: Kysely<Database>; checks: readonly CheckDefinition[] }) => Promise<void>;
 }
 
 /**
@@ -69,7 +77,7 @@ export async function runCheckSuite(options: CheckSuiteOptions): Promise<CheckRu
   }
 
   const status = worstStatus(results.map((r) => r.status));
-  return {
+  const run: CheckRun = {
     runId,
     startedAt,
     config: file.path,
@@ -82,4 +90,6 @@ export async function runCheckSuite(options: CheckSuiteOptions): Promise<CheckRu
     recordError,
     checks: results,
   };
+  await options.afterRun?.(run, { db: opened.db, checks });
+  return run;
 }

@@ -1,7 +1,10 @@
 import { Flags } from '@oclif/core';
+import { type AlertedCheckRun, checkAndAlert } from '../alerts/check-and-alert.js';
+import { deliveryPolicy } from '../alerts/deliver-slack-message.js';
+import { describeSlackOutcome } from '../alerts/describe-slack-outcome.js';
 import { BaseCommand } from '../base-command.js';
-import type { CheckRun } from '../checks/check-result.js';
-import { runCheckSuite } from '../checks/run-check-suite.js';
+import { parseDuration } from '../checks/duration.js';
+import { PipectlError } from '../errors.js';
 import { renderReport, reportFormats } from '../report/render-report.js';
 import { writeReportFile } from '../report/write-report-file.js';
 
@@ -12,13 +15,17 @@ export default class Check extends BaseCommand<typeof Check> {
 
 The checks file is --config, else ./checks.yml in the working directory, else the default checks shipped with pipectl.
 
-Exit codes: 0 every check passed (warnings allowed unless --fail-on warn); 1 a check failed; 2 a check could not run, the checks file is invalid, or the database is unreachable. An error outranks a failure, which outranks a warning.`;
+With --slack it posts to Slack when a check starts failing or erroring, again every repeat_interval (default 4h) while it keeps failing, and once when it resolves; the alert state lives in the database (alert_state), so runs from cron de-duplicate without a daemon, and overlapping runs post once. A warning posts only for checks with notify_on_warn.
+
+Exit codes: 0 every check passed (warnings allowed unless --fail-on warn); 1 a check failed; 2 a check could not run, the checks file is invalid, the database is unreachable, or the Slack message could not be delivered (the results are still printed, and the next run sends it again). An error outranks a failure, which outranks a warning.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --only pending-job-age,no-live-worker --param older_than=30m',
     '<%= config.bin %> <%= command.id %> --format junit --output reports/checks.xml',
     '<%= config.bin %> <%= command.id %> --format prometheus --output /var/lib/node_exporter/textfile/pipectl.prom',
     '<%= config.bin %> <%= command.id %> --config ops/checks.yml --fail-on warn --json',
+    'SLACK_WEBHOOK_URL=https://hooks.slack.com/services/… <%= config.bin %> <%= command.id %> --slack --env-name prod',
+    '<%= config.bin %> <%= command.id %> --slack-dry-run --env-name staging > payload.json',
   ];
   static override enableJsonFlag = true;
   static override flags = {
@@ -61,11 +68,35 @@ Exit codes: 0 every check passed (warnings allowed unless --fail-on warn); 1 a c
       default: true,
       allowNo: true,
     }),
+    slack: Flags.boolean({
+      description: 'Post what changed (firing, still firing after repeat_interval, resolved) to Slack in one message.',
+      helpGroup: 'SLACK',
+    }),
+    'slack-webhook': Flags.string({
+      description:
+        'Slack incoming-webhook URL; a secret, never printed. Prefer the environment variable, which other users cannot see in ps. [env: SLACK_WEBHOOK_URL]',
+      helpGroup: 'SLACK',
+    }),
+    'slack-dry-run': Flags.boolean({
+      description:
+        'Print the Slack payload (JSON, on stdout; the report goes to stderr) instead of posting it; the alert state is not changed.',
+      helpGroup: 'SLACK',
+    }),
+    'slack-timeout': Flags.string({
+      description:
+        'How long one delivery attempt may take; with retries delivery gives up after 3 times this. [default: 10s]',
+      helpGroup: 'SLACK',
+    }),
+    'env-name': Flags.string({
+      description: 'Environment named in Slack messages, such as prod. [env: PIPECTL_ENV]',
+      helpGroup: 'SLACK',
+    }),
   };
 
-  async run(): Promise<CheckRun> {
+  async run(): Promise<AlertedCheckRun> {
     const { flags } = this;
-    const run = await runCheckSuite({
+    const dryRun = flags['slack-dry-run'];
+    const run = await checkAndAlert({
       config: flags.config,
       cwd: process.cwd(),
       only: flags.only,
@@ -75,19 +106,47 @@ Exit codes: 0 every check passed (warnings allowed unless --fail-on warn); 1 a c
       record: flags.record,
       concurrency: this.settings.poolSize,
       openDatabase: () => this.openDatabase(),
+      slack:
+        flags.slack || dryRun
+          ? {
+              webhookUrl: this.settings.slackWebhookUrl,
+              dryRun,
+              envName: this.settings.envName,
+              delivery: deliveryPolicy(slackTimeoutMs(flags['slack-timeout'])),
+            }
+          : undefined,
     });
+    const json = this.jsonEnabled();
+    // A dry run's stdout is the payload alone, ready for Block Kit Builder or jq.
+    const out = dryRun ? process.stderr : process.stdout;
     const format = flags.format ?? 'table';
     if (flags.output !== undefined) {
       await writeReportFile(flags.output, await renderReport(run, format));
-      if (!this.jsonEnabled()) {
+      if (!json) {
         const counts = (['pass', 'warn', 'fail', 'error'] as const).map((s) => `${run.counts[s]} ${s}`).join(', ');
-        this.log(`pipectl check: ${run.status} (${counts}); ${format} report written to ${flags.output}`);
+        out.write(`pipectl check: ${run.status} (${counts}); ${format} report written to ${flags.output}\n`);
       }
-    } else if (!this.jsonEnabled()) {
-      const tty = Boolean(process.stdout.isTTY);
-      process.stdout.write(await renderReport(run, format, { color: tty, width: process.stdout.columns }));
+    } else if (!json) {
+      out.write(await renderReport(run, format, { color: Boolean(out.isTTY), width: out.columns }));
+    }
+    if (run.slack && !json) {
+      if (run.slack.payload) process.stdout.write(`${JSON.stringify(run.slack.payload, null, 2)}\n`);
+      if (run.slack.error) process.stderr.write(`pipectl: ${describeSlackOutcome(run.slack)}\n`);
+      else out.write(`${describeSlackOutcome(run.slack)}\n`);
     }
     this.setExitCode(run.exitCode);
     return run;
   }
+}
+
+/** `--slack-timeout` in ms (default 10 s). */
+function slackTimeoutMs(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const { ms } = parseDuration(text);
+    if (ms !== undefined && ms >= 100) return ms;
+  } catch {
+    // Reported below, in the words of this flag.
+  }
+  throw new PipectlError('usage', `--slack-timeout ${text}: write a duration of at least 100ms, such as 10s`);
 }

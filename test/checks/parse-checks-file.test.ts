@@ -115,7 +115,7 @@ checks:
         .replace('checks:', 'check_list: []\nchecks:');
       expect(problemsOf(source)).toEqual([
         'checks.yml:1:1: checks file: unknown key "check_list" (allowed: defaults, checks)',
-        'checks.yml:5:5: check "old-jobs": unknown key "sevrity" (allowed: name, description, kind, severity, sql, params, warn, fail, sample_rows, timeout, runbook, owner)',
+        'checks.yml:5:5: check "old-jobs": unknown key "sevrity" (allowed: name, description, kind, severity, sql, params, warn, fail, sample_rows, timeout, runbook, owner, repeat_interval, notify_on_warn, slack_mention)',
       ]);
     });
 

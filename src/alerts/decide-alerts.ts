@@ -1,0 +1,74 @@
+import { type AlertSettings, alertDefaults } from '../checks/check-definition.js';
+import type { CheckResult } from '../checks/check-result.js';
+import { type AlertState, isFiring, statusRank } from './alert-state.js';
+
+/**
+ * What a run says about a check: it started firing (or got worse), it is still firing and its
+ * `repeat_interval` has passed, or it stopped firing.
+ */
+export type AlertKind = 'firing' | 'repeat' | 'resolved';
+
+/** The decision for one check, and the state to store once the message (if any) is delivered. */
+export interface AlertDecision {
+  result: CheckResult;
+  settings: AlertSettings;
+  /** null: nothing to say about this check in this run. */
+  kind: AlertKind | null;
+  /** The stored state before this run; undefined for a check never seen by `--slack`. */
+  previous: AlertState | undefined;
+  next: AlertState;
+  /** How long the check has been (firing, repeat) or was (resolved) firing; null when there is nothing to say. */
+  firingForMs: number | null;
+}
+
+/**
+ * Alertmanager's notification rules, without a daemon, for one run's results:
+ * - a check that starts firing (fail, error, or warn with `notify_on_warn`) posts once;
+ * - while it keeps firing it posts again once `repeat_interval` has passed since the last post,
+ *   or at once if its status got worse (warn → fail, fail → error);
+ * - when it stops firing after a post, it posts its resolution, once;
+ * - anything else says nothing.
+ *
+ * Pure: `now` is the database's clock (the one the checks judged by), `states` the stored rows.
+ */
+export function decideAlerts(
+  results: readonly CheckResult[],
+  settings: ReadonlyMap<string, AlertSettings>,
+  states: ReadonlyMap<string, AlertState>,
+  now: Date,
+): AlertDecision[] {
+  return results.map((result) => {
+    const own = settings.get(result.name) ?? alertDefaults;
+    const previous = states.get(result.name);
+    const firing = isFiring(result.status, own);
+    const open = previous?.notifiedStatus != null;
+
+    let kind: AlertKind | null = null;
+    if (firing && (!open || statusRank[result.status] > statusRank[previous.notifiedStatus ?? 'pass'])) {
+      kind = 'firing';
+    } else if (firing && open && now.getTime() - (previous.lastNotifiedAt?.getTime() ?? 0) >= own.repeatIntervalMs) {
+      kind = 'repeat';
+    } else if (!firing && open) {
+      kind = 'resolved';
+    }
+
+    // The episode goes on while the check stays on the same side of firing.
+    const sameEpisode = previous !== undefined && isFiring(previous.status, own) === firing;
+    const since = sameEpisode ? previous.since : now;
+    const episodeStart = kind === 'resolved' ? (previous?.since ?? now) : since;
+    return {
+      result,
+      settings: own,
+      kind,
+      previous,
+      next: {
+        checkName: result.name,
+        status: result.status,
+        since,
+        lastNotifiedAt: kind === null ? (previous?.lastNotifiedAt ?? null) : now,
+        notifiedStatus: kind === null ? (previous?.notifiedStatus ?? null) : kind === 'resolved' ? null : result.status,
+      },
+      firingForMs: kind === null ? null : now.getTime() - episodeStart.getTime(),
+    };
+  });
+}

@@ -1,0 +1,43 @@
+import { SlackDeliveryError } from './slack-delivery-error.js';
+
+/**
+ * Checks that the configured webhook is an http(s) URL. The message names where the URL came
+ * from, never the URL: a secret pasted wrongly is still a secret.
+ */
+export function parseWebhookUrl(webhookUrl: string): URL {
+  let url: URL | undefined;
+  try {
+    url = new URL(webhookUrl);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.host === '') {
+    throw new SlackDeliveryError(
+      'slack_not_configured',
+      'the Slack webhook is not an http(s) URL — set SLACK_WEBHOOK_URL or --slack-webhook to the https://hooks.slack.com/services/… URL of an incoming webhook',
+    );
+  }
+  return url;
+}
+
+/**
+ * Replaces the webhook URL, and its path (the secret part: `/services/T…/B…/token`), wherever
+ * they occur in a text.
+ */
+export function redactWebhook(text: string, url: URL): string {
+  // A path too short to be a token would blank out ordinary words instead.
+  const secrets = [url.href, url.href.replace(/\/$/, ''), url.pathname, safeDecode(url.pathname)]
+    .filter((s) => s.length >= 8)
+    .sort((a, b) => b.length - a.length);
+  let out = text;
+  for (const secret of secrets) out = out.split(secret).join('***');
+  return out;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
