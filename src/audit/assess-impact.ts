@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { findStuckWork, type StuckGroup } from './find-stuck-work.js';
 
@@ -41,46 +41,32 @@ export interface Impact {
  * Each count is a range scan of a created_at / finished_at index.
  */
 export async function assessImpact(db: Kysely<Database>, since: Date, until: Date): Promise<Impact> {
-  const { rows } = await sql<ImpactDay>`
-    with days as (
-      select generate_series(date_trunc('day', ${since}::timestamptz at time zone 'UTC'),
-                             date_trunc('day', ${until}::timestamptz at time zone 'UTC'), interval '1 day') as day
+  // One index range count per day rather than one grouped scan (no per-row date_trunc, no
+  // hashing; each count is an index-only scan), and the five series as separate queries that
+  // run side by side on a server pool (PGlite runs them one after another). Measured with
+  // bench/audit-at-scale: 69 days of 10M jobs and 5M pages, 3.5 s as one grouped query.
+  const series = (count: RawBuilder<unknown>) => dailyCounts(db, since, until, count);
+  const [created, finished, files, pages, contacts] = await Promise.all([
+    series(
+      sql`select count(*)::int as n from jobs where job_type = 'sitemap' and created_at >= lo and created_at < hi`,
     ),
-    created as (
-      select date_trunc('day', created_at at time zone 'UTC') as day, count(*) as n
-        from jobs where job_type = 'sitemap' and created_at >= ${since} and created_at < ${until} group by 1
-    ),
-    finished as (
-      select date_trunc('day', finished_at at time zone 'UTC') as day,
-             count(*) filter (where status = 'complete') as completed,
-             count(*) filter (where status = 'failed') as failed
-        from jobs where finished_at >= ${since} and finished_at < ${until} and job_type = 'sitemap' group by 1
-    ),
-    files as (
-      select date_trunc('day', created_at at time zone 'UTC') as day, count(*) as n
-        from sitemap_files where created_at >= ${since} and created_at < ${until} group by 1
-    ),
-    new_pages as (
-      select date_trunc('day', created_at at time zone 'UTC') as day, count(*) as n
-        from pages where created_at >= ${since} and created_at < ${until} group by 1
-    ),
-    new_contacts as (
-      select date_trunc('day', created_at at time zone 'UTC') as day, count(*) as n
-        from contacts where created_at >= ${since} and created_at < ${until} group by 1
-    )
-    select to_char(days.day, 'YYYY-MM-DD') as day,
-           coalesce(created.n, 0)::int as "domainsSubmitted",
-           coalesce(created.n, 0)::int as "sitemapJobsCreated",
-           coalesce(finished.completed, 0)::int as "sitemapJobsCompleted",
-           coalesce(finished.failed, 0)::int as "sitemapJobsFailed",
-           coalesce(files.n, 0)::int as "sitemapFiles",
-           coalesce(new_pages.n, 0)::int as pages,
-           coalesce(new_contacts.n, 0)::int as contacts
-      from days
-      left join created using (day) left join finished using (day) left join files using (day)
-      left join new_pages using (day) left join new_contacts using (day)
-     order by days.day
-  `.execute(db);
+    series(sql`select count(*) filter (where status = 'complete')::int as completed,
+                      count(*) filter (where status = 'failed')::int as failed
+                 from jobs where job_type = 'sitemap' and finished_at >= lo and finished_at < hi`),
+    series(sql`select count(*)::int as n from sitemap_files where created_at >= lo and created_at < hi`),
+    series(sql`select count(*)::int as n from pages where created_at >= lo and created_at < hi`),
+    series(sql`select count(*)::int as n from contacts where created_at >= lo and created_at < hi`),
+  ]);
+  const rows: ImpactDay[] = created.map((c, i) => ({
+    day: c.day,
+    domainsSubmitted: c.n ?? 0,
+    sitemapJobsCreated: c.n ?? 0,
+    sitemapJobsCompleted: finished[i]?.completed ?? 0,
+    sitemapJobsFailed: finished[i]?.failed ?? 0,
+    sitemapFiles: files[i]?.n ?? 0,
+    pages: pages[i]?.n ?? 0,
+    contacts: contacts[i]?.n ?? 0,
+  }));
   const sum = (k: keyof Omit<ImpactDay, 'day'>) => rows.reduce((n, r) => n + r[k], 0);
   const totals = {
     domainsSubmitted: sum('domainsSubmitted'),
@@ -111,6 +97,31 @@ export async function assessImpact(db: Kysely<Database>, since: Date, until: Dat
   });
   const stuck = await findStuckWork(db, { olderThanMs: 15 * 60_000 });
   return { since: since.toISOString(), until: until.toISOString(), days: rows, totals, streaks, stuck };
+}
+
+type DailyRow = { day: string; n?: number; completed?: number; failed?: number };
+
+/**
+ * Evaluates `count` (a query over \`lo\` and \`hi\`, the bounds of one UTC day clipped to the
+ * window) for every day of the window, in day order.
+ */
+async function dailyCounts(
+  db: Kysely<Database>,
+  since: Date,
+  until: Date,
+  count: RawBuilder<unknown>,
+): Promise<DailyRow[]> {
+  const { rows } = await sql<DailyRow>`
+    with days as (
+      select d as day_start, greatest(d, ${since}::timestamptz) as lo, least(d + interval '1 day', ${until}::timestamptz) as hi
+        from generate_series(date_trunc('day', ${since}::timestamptz at time zone 'UTC') at time zone 'UTC',
+                             ${until}::timestamptz - interval '1 microsecond', interval '1 day') as d
+    )
+    select to_char(day_start at time zone 'UTC', 'YYYY-MM-DD') as day, c.*
+      from days, lateral (${count}) as c
+     order by day_start
+  `.execute(db);
+  return rows;
 }
 
 /**
