@@ -43,8 +43,6 @@ export interface ContactScanStageConfig {
   robots: RobotsPolicy;
   /** Pages of one job fetched at once; default 4 (the fetch layer's per-host limits still apply). */
   pageConcurrency?: number;
-  /** Pages a domain-wide job (page_id null, no page list) scans per run; default 100. */
-  domainBatchSize?: number;
 }
 
 /** The payload of a `contact_scan` job: the pages it scans. `page_id` is the first of them. */
@@ -67,8 +65,6 @@ export interface ContactScanResult {
 }
 
 const defaultPageConcurrency = 4;
-const defaultDomainBatchSize = 100;
-
 /** Content types that can carry contact text; anything else (PDF, images, archives) is skipped unread. */
 const readableType = /^\s*(?:text\/html|application\/xhtml\+xml|text\/plain)\b/i;
 
@@ -101,7 +97,6 @@ interface ScanOutcome {
  */
 export function createContactScanStage(config: ContactScanStageConfig): StageHandler<ContactScanResult> {
   const pageConcurrency = config.pageConcurrency ?? defaultPageConcurrency;
-  const domainBatchSize = config.domainBatchSize ?? defaultDomainBatchSize;
 
   async function scanPage(page: { id: number; url: string }, signal: AbortSignal): Promise<ScanOutcome> {
     const outcome = (status: PageScan['status'], error: string | null, transient = false): ScanOutcome => ({
@@ -136,7 +131,7 @@ export function createContactScanStage(config: ContactScanStageConfig): StageHan
 
     async run(job, ctx) {
       if (job.domain_id === null) throw new PermanentJobError('contact_scan job has no domain_id');
-      const pages = await pagesToScan(ctx.db, job, domainBatchSize);
+      const pages = await pagesToScan(ctx.db, job);
       const limit = pLimit(pageConcurrency);
       const outcomes = await Promise.all(pages.map((page) => limit(() => scanPage(page, ctx.signal))));
       if (outcomes.length > 0 && outcomes.every((o) => o.transient)) {
@@ -148,12 +143,8 @@ export function createContactScanStage(config: ContactScanStageConfig): StageHan
     async commit(job, result, ctx) {
       await recordPageStatuses(ctx.trx, result.pages);
       const contacts = await upsertContacts(ctx.trx, result);
-      // A domain-wide job scans a slice; the domain's other pending pages get batches of their own.
-      const followUps = isDomainWide(job)
-        ? await enqueueContactScans(ctx.trx, { domainId: result.domainId, logger: ctx.logger })
-        : 0;
       const byStatus = countBy(result.pages.map((p) => p.status));
-      ctx.logger.info({ domainId: result.domainId, pages: byStatus, contacts, followUps }, 'pages scanned');
+      ctx.logger.info({ domainId: result.domainId, pages: byStatus, contacts }, 'pages scanned');
     },
 
     async onFailed(job, error, ctx) {
@@ -217,10 +208,6 @@ export function fetchLayerPageAccess(
 }
 
 /** A job with neither a page list nor a page: it scans whatever its domain has pending. */
-function isDomainWide(job: Job): boolean {
-  return job.page_id === null && payloadPageIds(job).length === 0;
-}
-
 function payloadPageIds(job: Job): number[] {
   const listed = (job.payload as ContactScanPayload | null)?.pageIds;
   const ids = Array.isArray(listed) ? listed.filter((id) => Number.isSafeInteger(id) && id > 0) : [];
@@ -232,22 +219,8 @@ function payloadPageIds(job: Job): number[] {
  * The job's pages that still need a scan: `pending`, or `error` from an earlier attempt (a
  * manual `jobs retry` rescans those). Complete and skipped pages are not fetched again.
  */
-async function pagesToScan(
-  db: Kysely<Database>,
-  job: Job,
-  domainBatchSize: number,
-): Promise<{ id: number; url: string }[]> {
+async function pagesToScan(db: Kysely<Database>, job: Job): Promise<{ id: number; url: string }[]> {
   const domainId = job.domain_id ?? 0;
-  if (isDomainWide(job)) {
-    return db
-      .selectFrom('pages')
-      .select(['id', 'url'])
-      .where('domain_id', '=', domainId)
-      .where('contact_scan_status', '=', 'pending')
-      .orderBy('id')
-      .limit(domainBatchSize)
-      .execute();
-  }
   return db
     .selectFrom('pages')
     .select(['id', 'url'])
@@ -365,8 +338,7 @@ export async function enqueueContactScans(trx: Transaction<Database>, scope: Con
   }
   const created = await enqueueJobs(trx, specs);
   if (created < specs.length) {
-    // Only a live contact_scan keyed by the same number can block one: a domain-wide job whose
-    // domain id equals a batch's first page id (the index keys both by coalesce(page_id, …, domain_id)).
+    // Only a live contact_scan for the same first page can block one (jobs_one_active_per_input).
     scope.logger?.warn(
       { domainId: scope.domainId, wanted: specs.length, created },
       'some contact_scan batches were not enqueued: a live job holds the same key',

@@ -178,29 +178,11 @@ describe.each(backends)('the contact_scan stage on $name', ({ name, skip }) => {
       ]);
     });
 
-    it('a domain-wide job scans a slice of pending pages and enqueues batches for the rest', async () => {
-      const { domainId, idOf } = await seedPages(t.db, 'www.muster.de', ['/kontakt', '/impressum', '/karriere']);
-      await t.db.insertInto('jobs').values({ job_type: 'contact_scan', domain_id: domainId, payload: '{}' }).execute();
-      const fetcher = loopbackFetcher(server.port);
-      const domainWide = createContactScanStage({
-        fetcher,
-        robots: robotsTxtPolicy(fetcher, userAgent),
-        domainBatchSize: 2,
-      });
-      await runPendingJobs(t.db, domainWide);
-      expect((await pageRows(domainId)).map((p) => p.contact_scan_status)).toEqual(['complete', 'complete', 'pending']);
-      const followUps = await t.db
-        .selectFrom('jobs')
-        .select(['page_id', 'payload'])
-        .where('status', '=', 'pending')
-        .execute();
-      expect(followUps).toEqual([{ page_id: idOf['/karriere'], payload: { pageIds: [idOf['/karriere']] } }]);
-      await runPendingJobs(t.db, domainWide);
-      expect((await pageRows(domainId)).map((p) => p.contact_scan_status)).toEqual([
-        'complete',
-        'complete',
-        'complete',
-      ]);
+    it('a contact_scan job must name its page: the schema refuses a domain-wide one (migration 0002)', async () => {
+      const { domainId } = await seedPages(t.db, 'www.muster.de', ['/kontakt']);
+      await expect(
+        t.db.insertInto('jobs').values({ job_type: 'contact_scan', domain_id: domainId, payload: '{}' }).execute(),
+      ).rejects.toThrow(/jobs_input_present/);
     });
 
     it('enqueues scans only for pending pages no live job covers', async () => {
