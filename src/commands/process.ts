@@ -92,7 +92,7 @@ SIGINT/SIGTERM stop claiming, give running jobs --shutdown-grace to finish, then
     const progress = tty ? new ProgressDisplay() : undefined;
     const logger = createLogger(tty ? 'pretty' : 'json', tty ? 'warn' : 'info', progress?.clear);
 
-    const opened = await this.openDatabase();
+    const opened = await this.openDatabase({ minPoolSize: f.concurrency + 4 });
     const url = this.settings.databaseUrl;
     const metrics =
       f['metrics-port'] === undefined

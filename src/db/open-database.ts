@@ -28,6 +28,11 @@ export interface OpenOptions {
    * is always migrated, since nobody else can be using it.
    */
   schema?: 'require' | 'skip';
+  /**
+   * The fewest server connections this command needs: a worker running N jobs at once needs N
+   * for its handlers plus a few for claims, heartbeats and completions, whatever --pool-size says.
+   */
+  minPoolSize?: number;
 }
 
 /** The URL as it is safe to print: the password replaced. */
@@ -59,7 +64,7 @@ function targetOf(url: string): ConnectionTarget {
 export async function openDatabase(config: Config, options: OpenOptions = {}): Promise<OpenedDatabase> {
   return config.databaseUrl === undefined
     ? openEmbedded(config.dataDir)
-    : openServer(config.databaseUrl, config.poolSize, options.schema ?? 'require');
+    : openServer(config.databaseUrl, Math.max(config.poolSize, options.minPoolSize ?? 0), options.schema ?? 'require');
 }
 
 async function openServer(url: string, poolSize: number, schema: 'require' | 'skip'): Promise<OpenedDatabase> {
