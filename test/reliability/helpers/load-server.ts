@@ -1,4 +1,4 @@
-import { once } from 'node:events';
+import { once, setMaxListeners } from 'node:events';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -64,6 +64,8 @@ function send(res: ServerResponse, r: GeneratedResponse): void {
 export async function startLoadServer(options: LoadServerOptions = {}): Promise<LoadServer> {
   const stallMs = options.stallMs ?? 10_000;
   const closing = new AbortController();
+  // Every stalled request listens on it.
+  setMaxListeners(0, closing.signal);
   const counts = new Map<string, number>();
   const stats: LoadServerStats = {
     requests: 0,
