@@ -59,12 +59,16 @@ async function load() {
   }
   await adminQuery(`drop database if exists ${database} with (force)`);
   await adminQuery(`create database ${database}`);
-  const db = new Kysely({ dialect: new PostgresDialect({ pool: createPgPool({ connectionString: benchUrl, max: 2 }) }) });
+  const db = new Kysely({
+    dialect: new PostgresDialect({ pool: createPgPool({ connectionString: benchUrl, max: 2 }) }),
+  });
   await migrateToLatest(db);
   await db.destroy();
   const client = new pg.Client({ connectionString: benchUrl });
   await client.connect();
-  log(`loading ${scale.domains.toLocaleString()} domains, ${scale.jobs.toLocaleString()} jobs, ${scale.pages.toLocaleString()} pages`);
+  log(
+    `loading ${scale.domains.toLocaleString()} domains, ${scale.jobs.toLocaleString()} jobs, ${scale.pages.toLocaleString()} pages`,
+  );
   const started = performance.now();
   await generate(client, scale, (label, t) => log(`  ${label.padEnd(40)} ${ms(t)}`));
   // A timeline for the traced domains, as the queue would have written it.
@@ -101,12 +105,18 @@ function cli(args) {
 
 async function main() {
   await load();
-  const db = new Kysely({ dialect: new PostgresDialect({ pool: createPgPool({ connectionString: benchUrl, max: 10 }) }) });
+  const db = new Kysely({
+    dialect: new PostgresDialect({ pool: createPgPool({ connectionString: benchUrl, max: 10 }) }),
+  });
   const day = 86_400_000;
   const now = Date.now();
   const results = [
-    await time('audit domain d250.example (stuck: submitted, job pending)', async () => domainVerdict(await traceDomain(db, 'd250.example'))),
-    await time('audit domain d12345.example (complete)', async () => domainVerdict(await traceDomain(db, 'd12345.example'))),
+    await time('audit domain d250.example (stuck: submitted, job pending)', async () =>
+      domainVerdict(await traceDomain(db, 'd250.example')),
+    ),
+    await time('audit domain d12345.example (complete)', async () =>
+      domainVerdict(await traceDomain(db, 'd12345.example')),
+    ),
     await time('audit impact --since 7d', () => assessImpact(db, new Date(now - 7 * day), new Date(now))),
     await time('audit impact --since 69d', () => assessImpact(db, new Date(now - 69 * day), new Date(now))),
     await time('audit stuck --older-than 15m', () => findStuckWork(db, { olderThanMs: 15 * 60_000 })),

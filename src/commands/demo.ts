@@ -1,4 +1,3 @@
-import { Flags } from '@oclif/core';
 import { BaseCommand, ExitCode } from '../base-command.js';
 import { type DemoResult, runDemo } from '../demo/run-demo.js';
 

@@ -140,7 +140,7 @@ export function createContactScanStage(config: ContactScanStageConfig): StageHan
       return { domainId: job.domain_id, pages: outcomes.map((o) => o.scan) };
     },
 
-    async commit(job, result, ctx) {
+    async commit(_job, result, ctx) {
       await recordPageStatuses(ctx.trx, result.pages);
       const contacts = await upsertContacts(ctx.trx, result);
       const byStatus = countBy(result.pages.map((p) => p.status));
