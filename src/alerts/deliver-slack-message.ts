@@ -169,8 +169,10 @@ function classifyFailure(err: unknown, url: URL): Attempt {
         retryAfterMs: parseRetryAfter(response.headers?.['retry-after']),
       };
     }
-    if (status >= 500) return { ok: false, status, reason: `HTTP ${status} ${describeSlackBody(response.data)}` };
-    if (status >= 300) return { ok: false, refused: { status, body: response.data } };
+    // Redacted before it is cut short, when a part of the URL would no longer match the whole.
+    const body = typeof response.data === 'string' ? redactWebhook(response.data, url) : response.data;
+    if (status >= 500) return { ok: false, status, reason: `HTTP ${status} ${describeSlackBody(body)}` };
+    if (status >= 300) return { ok: false, refused: { status, body } };
   }
   const code = e.original?.code ?? 'network error';
   return { ok: false, reason: `cannot reach ${url.host}: ${networkErrors[code] ?? code}` };

@@ -31,7 +31,8 @@ export function redactWebhook(text: string, url: URL): string {
     .sort((a, b) => b.length - a.length);
   let out = text;
   for (const secret of secrets) out = out.split(secret).join('***');
-  return out;
+  // And anything shaped like a Slack webhook path, in case the text holds another one.
+  return out.replace(/\/services\/[A-Z0-9]+\/[A-Z0-9]+\/[A-Za-z0-9]+/g, '/services/***');
 }
 
 function safeDecode(text: string): string {

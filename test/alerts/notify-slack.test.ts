@@ -1,0 +1,210 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type AlertedCheckRun, checkAndAlert } from '../../src/alerts/check-and-alert.js';
+import type { DeliveryPolicy } from '../../src/alerts/deliver-slack-message.js';
+import type { SlackAlertOptions } from '../../src/alerts/notify-slack.js';
+import type { SlackMessage } from '../../src/alerts/slack-message.js';
+import type { Backend } from '../../src/db/open-database.js';
+import type { Database } from '../../src/db/schema.js';
+import { ExitCode } from '../../src/errors.js';
+import { addJobs, ago, emptyTables } from '../checks/pipeline-rows.js';
+import { backends, useTestDatabase } from '../helpers/databases.js';
+import { type SlackStub, startSlackStub } from './slack-stub.js';
+
+// The Slack step as `pipectl check --slack` runs it (checkAndAlert), in-process against both
+// backends and a local stand-in for Slack. Time moves by shifting alert_state's timestamps back:
+// the decisions read the database's clock, as the checks do.
+
+const checksFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'pipectl-alerts-')), 'checks.yml');
+writeFileSync(
+  checksFile,
+  `defaults:
+  repeat_interval: 2h
+checks:
+  - name: backlog
+    description: Noop jobs pending for more than a minute.
+    severity: fail
+    owner: pipeline-oncall
+    slack_mention: U024BE7LH
+    runbook: https://runbooks.example/backlog
+    sql: select job_id, run_at from jobs where status = 'pending' and job_type = 'noop' and run_at < now() - interval '1 minute' order by run_at
+  - name: failed-noops
+    description: Any failed noop job; notifies on warn, every 30 minutes.
+    severity: warn
+    notify_on_warn: true
+    repeat_interval: 30m
+    sql: select job_id from jobs where status = 'failed' and job_type = 'noop'
+  - name: quiet-warning
+    description: The same, but a warning that never posts.
+    severity: warn
+    sql: select job_id from jobs where status = 'failed' and job_type = 'noop'
+`,
+);
+
+const fast: DeliveryPolicy = { maxAttempts: 3, attemptTimeoutMs: 2000, totalTimeoutMs: 6000, backoffBaseMs: 50 };
+
+describe.each(backends)('Slack alerts on $name', ({ name, skip }) => {
+  describe.skipIf(skip)(name, () => {
+    const t = useTestDatabase(name);
+    let stub: SlackStub;
+    beforeAll(async () => {
+      stub = await startSlackStub();
+    });
+    afterAll(async () => {
+      await stub.close();
+    });
+    beforeEach(async () => {
+      stub.reset();
+      await emptyTables(t.db);
+    });
+
+    const run = (slack: Partial<SlackAlertOptions> = {}, db: Kysely<Database> = t.db): Promise<AlertedCheckRun> =>
+      checkAndAlert({
+        config: checksFile,
+        cwd: process.cwd(),
+        openDatabase: async () => ({
+          db,
+          backend: name as Backend,
+          location: name,
+          migrated: [],
+          close: async () => {},
+        }),
+        slack: { webhookUrl: stub.url, dryRun: false, envName: 'test', host: 'ci', delivery: fast, ...slack },
+      });
+
+    /** Moves the alert history back in time, as if `minutes` had passed. */
+    const later = (minutes: number) =>
+      sql`update alert_state set since = since - make_interval(mins => ${minutes}),
+        last_notified_at = last_notified_at - make_interval(mins => ${minutes})`.execute(t.db);
+    const states = () =>
+      t.db
+        .selectFrom('alert_state')
+        .select(['check_name', 'status', 'notified_status'])
+        .orderBy('check_name')
+        .execute();
+    const header = (m: unknown) => (m as SlackMessage).blocks[0]?.type === 'header' && (m as SlackMessage).blocks[0];
+
+    it('follows a check through firing, quiet, repeat, resolved and quiet again', async () => {
+      const steps: { posts: number; exit: number; slack: AlertedCheckRun['slack'] }[] = [];
+      const step = async () => {
+        const before = stub.delivered.length;
+        const r = await run();
+        steps.push({ posts: stub.delivered.length - before, exit: r.exitCode, slack: r.slack });
+      };
+      await step(); // healthy
+      await addJobs(t.db, 2, { runAt: ago('5 minutes') });
+      await step(); // starts failing
+      await later(10);
+      await step(); // same failure, 10 minutes later
+      await later(110);
+      await step(); // 2 h after the first post: the file's default repeat_interval
+      await sql`update jobs set status = 'complete', finished_at = now()`.execute(t.db);
+      await step(); // fixed
+      await step(); // healthy again
+
+      expect(steps.map((s) => s.posts)).toEqual([0, 1, 0, 1, 1, 0]);
+      expect(steps.map((s) => s.exit)).toEqual([0, 1, 1, 1, 0, 0]);
+      expect(steps.map((s) => [s.slack?.firing, s.slack?.repeated, s.slack?.resolved])).toEqual([
+        [[], [], []],
+        [['backlog'], [], []],
+        [[], [], []],
+        [[], ['backlog'], []],
+        [[], [], ['backlog']],
+        [[], [], []],
+      ]);
+      const [firing, repeat, resolved] = stub.delivered as SlackMessage[];
+      expect(header(firing)).toMatchObject({ text: { text: 'pipectl · test: 1 failing' } });
+      expect(JSON.stringify(firing)).toContain('Owner: <@U024BE7LH> (pipeline-oncall)');
+      expect(JSON.stringify(repeat)).toMatch(/still \*failing\* after 2h/);
+      expect(header(resolved)).toMatchObject({ text: { text: 'pipectl · test: 1 resolved' } });
+      expect(JSON.stringify(resolved)).toMatch(/\*resolved\* after 2h of failing\\n/);
+      expect(await states()).toEqual([
+        { check_name: 'backlog', status: 'pass', notified_status: null },
+        { check_name: 'failed-noops', status: 'pass', notified_status: null },
+        { check_name: 'quiet-warning', status: 'pass', notified_status: null },
+      ]);
+    });
+
+    it('posts a warning only with notify_on_warn, and repeats it on its own interval', async () => {
+      await addJobs(t.db, 1, { status: 'failed', finishedAt: ago('1 minute') });
+      const first = await run();
+      expect(first.exitCode).toBe(ExitCode.ok);
+      expect(first.slack?.firing).toEqual(['failed-noops']);
+      expect(header(stub.delivered[0])).toMatchObject({ text: { text: 'pipectl · test: 1 warning' } });
+      await later(29);
+      expect((await run()).slack?.posted).toBe(false);
+      await later(1);
+      expect((await run()).slack?.repeated).toEqual(['failed-noops']);
+      expect(stub.delivered).toHaveLength(2);
+      expect(await states()).toContainEqual({ check_name: 'quiet-warning', status: 'warn', notified_status: null });
+    });
+
+    it.each([
+      ['a refusal (400 invalid_payload)', [{ status: 400, body: 'invalid_payload' }], 'slack_rejected', 1],
+      ['Slack down (500 × 3)', [{ status: 500 }, { status: 500 }, { status: 500 }], 'slack_unavailable', 3],
+    ])(
+      'on %s: exit 2, results kept, state not advanced, and the next run sends again',
+      async (_, answers, code, requests) => {
+        await addJobs(t.db, 1, { runAt: ago('5 minutes') });
+        stub.answer(...answers);
+        const failed = await run();
+        expect(failed.exitCode).toBe(ExitCode.error);
+        expect(failed.checks.find((c) => c.name === 'backlog')?.status).toBe('fail');
+        expect(failed.slack).toMatchObject({ posted: false, firing: ['backlog'], error: { code } });
+        expect(stub.requests).toHaveLength(requests);
+        expect(await states()).toEqual([]);
+
+        const again = await run();
+        expect(again.exitCode).toBe(ExitCode.problem);
+        expect(again.slack).toMatchObject({ posted: true, firing: ['backlog'], error: null, attempts: 1 });
+        expect(stub.delivered).toHaveLength(1);
+      },
+    );
+
+    it('a dry run returns the payload and leaves the state alone', async () => {
+      await addJobs(t.db, 1, { runAt: ago('5 minutes') });
+      const dry = await run({ dryRun: true, webhookUrl: undefined });
+      expect(dry.slack).toMatchObject({ dryRun: true, posted: false, firing: ['backlog'], error: null });
+      expect(header(dry.slack?.payload)).toMatchObject({ text: { text: 'pipectl · test: 1 failing' } });
+      expect(stub.requests).toHaveLength(0);
+      expect(await states()).toEqual([]);
+      // The real run then posts exactly what the dry run showed, but for the run's own time and id.
+      await run();
+      const posted = stub.delivered[0] as SlackMessage;
+      expect(posted.blocks.filter((b) => b.type !== 'context')).toEqual(
+        dry.slack?.payload?.blocks.filter((b) => b.type !== 'context'),
+      );
+    });
+
+    it('refuses --slack without a webhook before running any check', async () => {
+      await expect(run({ webhookUrl: undefined })).rejects.toMatchObject({
+        code: 'slack_not_configured',
+        exitCode: ExitCode.error,
+      });
+      expect(await t.db.selectFrom('check_runs').select('id').execute()).toEqual([]);
+    });
+
+    it('two concurrent runs on the same failure post exactly once', async () => {
+      await addJobs(t.db, 1, { runAt: ago('5 minutes') });
+      // A slow Slack keeps the first run inside its lock while the second one arrives.
+      stub.answer({ delayMs: 300 });
+      // On the server each run has its own pool, as two cron processes would; PGlite has one session.
+      const other =
+        name === 'postgres'
+          ? new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: t.url }) }) })
+          : t.db;
+      try {
+        const runs = await Promise.all([run(), run({}, other)]);
+        expect(stub.requests).toHaveLength(1);
+        expect(runs.map((r) => r.slack?.posted).sort()).toEqual([false, true]);
+        expect(runs.every((r) => r.slack?.error === null)).toBe(true);
+      } finally {
+        if (other !== t.db) await other.destroy();
+      }
+    });
+  });
+});
