@@ -82,6 +82,7 @@ export async function notifySlack(
     });
   };
 
+  let delivered = false;
   try {
     if (options.dryRun) {
       await decide(db);
@@ -91,7 +92,10 @@ export async function notifySlack(
       await db.transaction().execute(async (trx) => {
         await lockAlertState(trx, policy.totalTimeoutMs + lockSlackMs);
         await decide(trx);
-        if (message !== undefined) attempts = (await deliverSlackMessage(webhookUrl, message, policy)).attempts;
+        if (message !== undefined) {
+          attempts = (await deliverSlackMessage(webhookUrl, message, policy)).attempts;
+          delivered = true;
+        }
         await writeAlertStates(
           trx,
           decisions.map((d) => d.next),
@@ -101,16 +105,20 @@ export async function notifySlack(
   } catch (err) {
     const error = coerceError(err);
     if (err instanceof SlackDeliveryError) attempts = err.attempts;
-    const known = err instanceof SlackDeliveryError;
+    // A webhook has no idempotency key: a post whose state could not be stored will be sent
+    // again by the next run. Saying so beats pretending it was not posted.
+    const said =
+      err instanceof SlackDeliveryError
+        ? error.message
+        : delivered
+          ? `posted to Slack, but could not store the alert state: ${error.message} — the next run may post it again`
+          : `the Slack step failed: ${error.message} — the alert state is unchanged`;
     return {
-      ...summarise(decisions, options.dryRun, false, attempts, null),
-      error: {
-        code: error.code,
-        message: known ? error.message : `the Slack step failed: ${error.message} — the alert state is unchanged`,
-      },
+      ...summarise(decisions, options.dryRun, delivered, attempts, null),
+      error: { code: error.code, message: said },
     };
   }
-  return summarise(decisions, options.dryRun, !options.dryRun && message !== undefined, attempts, message ?? null);
+  return summarise(decisions, options.dryRun, delivered, attempts, message ?? null);
 }
 
 /** The error for `--slack` without a webhook. */

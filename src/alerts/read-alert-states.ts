@@ -4,7 +4,10 @@ import type { AlertState } from './alert-state.js';
 
 /** The stored state of some checks, and the database's clock to judge them by. */
 export interface StoredAlertStates {
-  /** `now()`: the transaction's start on the database, the clock the checks used. */
+  /**
+   * The database's clock, the one the checks judge by. `statement_timestamp()`, not `now()`:
+   * a run that waited for the alert lock judges by the time it got it, not the time it asked.
+   */
   now: Date;
   states: Map<string, AlertState>;
 }
@@ -14,10 +17,10 @@ const asDate = (value: Date | string): Date => (value instanceof Date ? value : 
 /**
  * Reads the `alert_state` rows of the named checks.
  *
- * SQL: `select now()`; `select … from alert_state where check_name in (…)` (primary key).
+ * SQL: `select statement_timestamp()`; `select … from alert_state where check_name in (…)` (primary key).
  */
 export async function readAlertStates(db: Kysely<Database>, names: readonly string[]): Promise<StoredAlertStates> {
-  const { rows } = await sql<{ now: Date | string }>`select now() as now`.execute(db);
+  const { rows } = await sql<{ now: Date | string }>`select statement_timestamp() as now`.execute(db);
   const now = asDate(rows[0]?.now ?? new Date());
   const states = new Map<string, AlertState>();
   if (names.length === 0) return { now, states };

@@ -165,6 +165,30 @@ describe.each(backends)('Slack alerts on $name', ({ name, skip }) => {
       },
     );
 
+    it('says so when Slack got the post but the state could not be stored (exit 2)', async () => {
+      await addJobs(t.db, 1, { runAt: ago('5 minutes') });
+      // A real failure inside the transaction, after the post: a trigger that refuses the write.
+      await sql`create function refuse_alert_state() returns trigger language plpgsql as
+        $$ begin raise exception 'alert_state is read-only today'; end $$`.execute(t.db);
+      await sql`create trigger refuse before insert or update on alert_state
+        for each row execute function refuse_alert_state()`.execute(t.db);
+      try {
+        const r = await run();
+        expect(r.exitCode).toBe(ExitCode.error);
+        expect(r.slack).toMatchObject({ posted: true, firing: ['backlog'] });
+        expect(r.slack?.error?.message).toBe(
+          'posted to Slack, but could not store the alert state: alert_state is read-only today — the next run may post it again',
+        );
+        expect(stub.delivered).toHaveLength(1);
+      } finally {
+        await sql`drop trigger refuse on alert_state`.execute(t.db);
+        await sql`drop function refuse_alert_state()`.execute(t.db);
+      }
+      // As it said: the next run posts again, since nothing recorded the first post.
+      expect((await run()).slack?.firing).toEqual(['backlog']);
+      expect(stub.delivered).toHaveLength(2);
+    });
+
     it('a dry run returns the payload and leaves the state alone', async () => {
       await addJobs(t.db, 1, { runAt: ago('5 minutes') });
       const dry = await run({ dryRun: true, webhookUrl: undefined });
