@@ -95,7 +95,8 @@ export async function requeueDomains(
         where domain_id = any(${ids}::bigint[]) and status in ('pending', 'running')
         for update
       ), cancelled as (
-        update jobs j set status = 'cancelled', finished_at = now(), lease_expires_at = null, updated_at = now()
+        update jobs j set status = 'cancelled', finished_at = now(), lease_expires_at = null, locked_by = null,
+                        updated_at = now()
         from target t where j.job_id = t.job_id
         returning j.job_id, j.attempts, t.status as from_status
       ), events as (

@@ -13,7 +13,8 @@ export interface ClaimOptions {
  * transition. `for update skip locked` in a materialized CTE lets many workers claim at once
  * without blocking or double-claiming (graphile-worker's getJobs does the same). The claim
  * consumes an attempt, so a job whose worker dies mid-run still moves towards max_attempts.
- * A sitemap job that starts moves its domain to `processing` in the same statement.
+ * A sitemap job that starts moves its domain to `processing` in the same statement (also a
+ * retried one whose domain was left in `error`).
  *
  * Uses jobs_claim_idx (priority, run_at) where status = 'pending'.
  */
@@ -41,7 +42,7 @@ export async function claimJobs(db: Kysely<Database>, opts: ClaimOptions): Promi
       update domains d set sitemap_analysis_status = 'processing'
       from claimed
       where claimed.job_type = 'sitemap' and d.id = claimed.domain_id
-        and d.sitemap_analysis_status in ('queued', 'submitted')
+        and d.sitemap_analysis_status <> 'processing'
     )
     select * from claimed order by priority, run_at
   `.execute(db);

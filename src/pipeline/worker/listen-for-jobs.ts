@@ -3,16 +3,26 @@ import type { Logger } from 'pino';
 import { jobsChannel } from '../queue/enqueue-jobs.js';
 
 /**
- * LISTENs on a dedicated connection and calls `wake` on every notification. If the connection
- * drops it reconnects with backoff; meanwhile the worker's poll still finds every job, so a lost
- * notification only delays work by one poll interval. Returns a function that stops listening.
+ * LISTENs on a dedicated connection and calls `wake` on every notification. It never throws:
+ * if the connection cannot be made or drops, it tries again with backoff while the worker's poll
+ * finds every job anyway (a lost notification delays work by one poll interval at most). The
+ * returned function stops listening and cancels any pending retry, so a worker can always exit.
  */
-export async function listenForJobs(url: string, logger: Logger, wake: () => void): Promise<() => Promise<void>> {
+export function listenForJobs(url: string, logger: Logger, wake: () => void): () => Promise<void> {
   let client: pg.Client | undefined;
+  let retry: NodeJS.Timeout | undefined;
   let stopped = false;
   let delay = 250;
 
+  const scheduleRetry = (why: string) => {
+    if (stopped) return;
+    logger.warn({ retryInMs: delay, reason: why }, 'LISTEN connection unavailable; polling meanwhile, reconnecting');
+    retry = setTimeout(() => void connect(), delay);
+    delay = Math.min(delay * 2, 5000);
+  };
+
   const connect = async (): Promise<void> => {
+    retry = undefined;
     if (stopped) return;
     const c = new pg.Client({ connectionString: url, application_name: 'pipectl-listen' });
     c.on('notification', () => wake());
@@ -20,29 +30,32 @@ export async function listenForJobs(url: string, logger: Logger, wake: () => voi
     c.on('end', () => {
       if (stopped || client !== c) return;
       client = undefined;
-      logger.warn({ retryInMs: delay }, 'LISTEN connection lost; reconnecting');
-      setTimeout(() => void connect().catch(() => {}), delay);
-      delay = Math.min(delay * 2, 5000);
+      scheduleRetry('connection lost');
     });
     try {
       await c.connect();
       await c.query(`listen ${jobsChannel}`);
-      client = c;
-      delay = 250;
-      // Anything sent while we were away is lost: poll now.
-      wake();
     } catch (err) {
       await c.end().catch(() => {});
-      if (stopped) return;
-      setTimeout(() => void connect().catch(() => {}), delay);
-      delay = Math.min(delay * 2, 5000);
-      throw err;
+      scheduleRetry((err as Error).message);
+      return;
     }
+    if (stopped) {
+      await c.end().catch(() => {});
+      return;
+    }
+    client = c;
+    delay = 250;
+    // Anything sent while we were away is lost: poll now.
+    wake();
   };
 
-  await connect();
+  void connect();
   return async () => {
     stopped = true;
-    await client?.end().catch(() => {});
+    clearTimeout(retry);
+    const c = client;
+    client = undefined;
+    await c?.end().catch(() => {});
   };
 }

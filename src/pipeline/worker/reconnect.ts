@@ -3,9 +3,10 @@ import type { Logger } from 'pino';
 /**
  * Errors that mean "the connection to PostgreSQL went away", not "the query is wrong": the
  * worker waits and tries again instead of failing jobs. SQLSTATE classes 08 (connection
- * exception) and 57P (operator intervention: admin shutdown, crash shutdown, cannot connect now).
+ * exception), 57P (operator intervention: admin shutdown, crash shutdown, cannot connect now) and
+ * 53300 (too many connections: the server is full, not the job wrong).
  */
-const connectionSqlStates = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
+const connectionSqlStates = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004', '53300']);
 const connectionErrnos = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
 const connectionMessages =
   /Connection terminated|connection (is )?closed|Client has encountered a connection error|timeout exceeded when trying to connect/i;

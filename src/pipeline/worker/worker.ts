@@ -46,7 +46,7 @@ export interface WorkerOptions {
   /** Options passed to every handler's run() (max URLs, fetch settings…). */
   stageOptions?: Record<string, unknown>;
   /** LISTEN for new-job notifications; returns a function that stops listening. */
-  listen?: (wake: () => void) => Promise<() => Promise<void>>;
+  listen?: (wake: () => void) => () => Promise<void>;
   onEvent?: (event: WorkerEvent) => void;
   version?: string;
   workerId?: string;
@@ -129,7 +129,7 @@ export class Worker {
       'worker started',
     );
     const heartbeat = setInterval(() => void this.#heartbeat(), Math.min(15_000, (this.#o.leaseSeconds * 1000) / 3));
-    const unlisten = await this.#listen();
+    const unlisten = this.#listen();
     let reason: WorkerSummary['reason'] = 'stopped';
     try {
       reason = await this.#loop();
@@ -188,10 +188,10 @@ export class Worker {
   /** Intake and lease rescue: the work that used to depend on one scheduler, done by every worker. */
   async #maintain(): Promise<void> {
     const { db } = this.#o;
-    if (this.#jobTypes.includes('sitemap')) {
-      const count = await intakeDomains(db);
-      if (count > 0) this.#o.onEvent?.({ type: 'intake', count });
-    }
+    // Every worker takes in queued domains, whatever stages it runs: the incident's scheduler
+    // was one process that could be switched off on its own.
+    const count = await intakeDomains(db);
+    if (count > 0) this.#o.onEvent?.({ type: 'intake', count });
     const rescued = await rescueExpiredLeases(db, this.workerId);
     if (rescued.length > 0) {
       this.#summary.rescued += rescued.length;
@@ -384,14 +384,8 @@ export class Worker {
     }
   }
 
-  async #listen(): Promise<(() => Promise<void>) | undefined> {
-    if (!this.#o.listen) return undefined;
-    try {
-      return await this.#o.listen(() => this.#wake());
-    } catch (err) {
-      this.#o.logger.warn({ err: (err as Error).message }, 'LISTEN unavailable; relying on polling');
-      return undefined;
-    }
+  #listen(): (() => Promise<void>) | undefined {
+    return this.#o.listen?.(() => this.#wake());
   }
 
   #wake(): void {
