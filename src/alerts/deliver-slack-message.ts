@@ -93,7 +93,8 @@ async function deliver(url: URL, message: SlackMessage, policy: DeliveryPolicy):
     waitMs =
       result.retryAfterMs ?? retryDelayMs(attempt, { baseMs: policy.backoffBaseMs, maxMs: policy.totalTimeoutMs });
     const left = deadline - performance.now();
-    const tries = `${attempt} ${attempt === 1 ? 'try' : 'tries'} in ${formatMs(elapsed)}`;
+    const took = elapsed < 1000 ? `${Math.round(elapsed)}ms` : `${(elapsed / 1000).toFixed(1)}s`;
+    const tries = `${attempt} ${attempt === 1 ? 'try' : 'tries'} in ${took}`;
     if (result.status === 429 && (attempt >= policy.maxAttempts || waitMs + floorMs > left)) {
       const after = result.retryAfterMs === undefined ? '' : `, Retry-After ${formatMs(result.retryAfterMs)}`;
       throw new SlackDeliveryError(
