@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConnectToList } from '../../src/fetch/connect-to.js';
 import { FetchError } from '../../src/fetch/fetch-error.js';
 import { firstPublicAddress } from '../../src/fetch/guarded-connector.js';
+import { HostLimiter } from '../../src/fetch/host-limiter.js';
 import { HttpClient, type HttpClientOptions } from '../../src/fetch/http-client.js';
 import { fetchFromSite } from '../../src/fetch/site-fetch.js';
 import { type SiteServer, startSiteServer } from '../fixtures/site-server.js';
@@ -411,8 +412,25 @@ describe('streaming and politeness', () => {
     await Promise.all(
       Array.from({ length: 4 }, async (_, i) => (await client.fetch(`http://127.0.0.1:${port}/d${i}`)).text()),
     );
-    const gaps = starts.slice(1).map((t, i) => t - (starts[i] ?? 0));
-    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(70);
+    // The server sees the requests over loopback in this same, busy process: event-loop lag can
+    // bunch two arrivals, so over HTTP only the whole span is asserted. The spacing itself is
+    // asserted exactly where it is made, on HostLimiter, below.
+    expect((starts.at(-1) ?? 0) - (starts[0] ?? 0)).toBeGreaterThanOrEqual(3 * 80 - 30);
     await client.close();
+  });
+
+  it('HostLimiter grants request starts on one host at least delayMs apart', async () => {
+    const limiter = new HostLimiter({ concurrency: 4, delayMs: 80 });
+    const granted: number[] = [];
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        const release = await limiter.acquire('example.com');
+        granted.push(performance.now());
+        release();
+      }),
+    );
+    granted.sort((a, b) => a - b);
+    for (let i = 1; i < granted.length; i++)
+      expect((granted[i] ?? 0) - (granted[i - 1] ?? 0)).toBeGreaterThanOrEqual(79);
   });
 });
