@@ -16,7 +16,10 @@ const levelNames: Record<number, string> = {
  * lines on stderr (on a terminal, beside the progress display). Secrets are redacted by path.
  */
 export function createLogger(format: LogFormat, level = 'info', beforeWrite?: () => void): Logger {
-  const redact = { paths: ['*.databaseUrl', '*.webhookUrl', 'databaseUrl', 'webhookUrl'], censor: '***' };
+  const redact = {
+    paths: ['databaseUrl', 'webhookUrl', 'slackWebhookUrl', '*.databaseUrl', '*.webhookUrl', '*.slackWebhookUrl'],
+    censor: '***',
+  };
   if (format === 'json') return pino({ level, redact, base: { pid: process.pid } });
   return pino(
     { level, redact, base: undefined, timestamp: false },

@@ -17,6 +17,20 @@ export interface DataDirLock {
   release(): void;
 }
 
+/**
+ * `pipectl audit domain` for `pipectl audit domain x.com --slack-webhook https://…`: only the
+ * command's own words. The lock file is readable and its holder is printed to other users, so
+ * arguments (a webhook URL, a database URL with a password) must never be copied into it.
+ */
+export function commandWords(args: readonly string[]): string {
+  const words: string[] = [];
+  for (const a of args) {
+    if (!/^[a-z][a-z-]*$/.test(a) || words.length === 2) break;
+    words.push(a);
+  }
+  return ['pipectl', ...words].join(' ');
+}
+
 /** The lock file sits beside the data directory, so PGlite's own files stay untouched. */
 export function lockPathFor(dataDir: string): string {
   return `${path.resolve(dataDir)}.lock`;
@@ -57,13 +71,13 @@ function inUse(dataDir: string, holder: LockHolder, lockPath: string): PipectlEr
  * The lock is published atomically (write a private file, then hard-link it into place), so a
  * reader never sees a half-written lock.
  */
-export function acquireDataDirLock(dataDir: string, command = process.argv.slice(1).join(' ')): DataDirLock {
+export function acquireDataDirLock(dataDir: string, command = commandWords(process.argv.slice(2))): DataDirLock {
   const lockPath = lockPathFor(dataDir);
   mkdirSync(path.dirname(lockPath), { recursive: true });
   const me: LockHolder = {
     pid: process.pid,
     hostname: os.hostname(),
-    command: path.basename(command) || 'pipectl',
+    command,
     since: new Date().toISOString(),
   };
   const draft = `${lockPath}.${process.pid}.tmp`;

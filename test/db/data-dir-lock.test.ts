@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
-import { acquireDataDirLock, lockPathFor } from '../../src/db/data-dir-lock.js';
+import { acquireDataDirLock, commandWords, lockPathFor } from '../../src/db/data-dir-lock.js';
 import { openDatabase } from '../../src/db/open-database.js';
 import { PipectlError } from '../../src/errors.js';
 import { runCli } from '../helpers/cli.js';
@@ -70,5 +70,16 @@ describe('the embedded data dir lock', () => {
     const again = acquireDataDirLock(dataDir);
     again.release();
     expect(existsSync(lock.path)).toBe(false);
+  });
+});
+
+describe('commandWords', () => {
+  it('keeps the command words and never an argument (a secret may be one)', () => {
+    expect(commandWords(['check', '--slack-webhook', 'https://hooks.slack.com/services/T/B/secret'])).toBe(
+      'pipectl check',
+    );
+    expect(commandWords(['audit', 'domain', 'jenkinseyecare.com'])).toBe('pipectl audit domain');
+    expect(commandWords(['--database-url', 'postgres://u:pw@h/db', 'db', 'status'])).toBe('pipectl');
+    expect(commandWords([])).toBe('pipectl');
   });
 });

@@ -3,6 +3,18 @@ import path from 'node:path';
 
 export const binPath = path.resolve('bin/run.js');
 
+/**
+ * The child's environment: this process's, without a database of its own (a test names the one
+ * it wants), plus `env`; a value of undefined removes a variable.
+ */
+function childEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const merged = { ...process.env, DATABASE_URL: undefined, PIPECTL_DATA_DIR: undefined, ...env };
+  return Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)) as unknown as Record<
+    string,
+    string
+  >;
+}
+
 export interface CliResult {
   code: number | null;
   stdout: string;
@@ -18,18 +30,8 @@ export function runCli(
 ): Promise<CliResult> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const merged: Record<string, string | undefined> = {
-      ...process.env,
-      DATABASE_URL: undefined,
-      PIPECTL_DATA_DIR: undefined,
-      ...env,
-    };
-    const childEnv = Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)) as Record<
-      string,
-      string
-    >;
     const child = spawn(process.execPath, [binPath, ...args], {
-      env: childEnv,
+      env: childEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -58,17 +60,7 @@ export interface RunningCli {
 
 /** Starts `pipectl` in the background, as a worker under a process supervisor. */
 export function startCli(args: string[], env: Record<string, string | undefined> = {}): RunningCli {
-  const merged: Record<string, string | undefined> = {
-    ...process.env,
-    DATABASE_URL: undefined,
-    PIPECTL_DATA_DIR: undefined,
-    ...env,
-  };
-  const childEnv = Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)) as Record<
-    string,
-    string
-  >;
-  const child = spawn(process.execPath, [binPath, ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [binPath, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d) => {
     out += d;
