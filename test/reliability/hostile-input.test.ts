@@ -11,7 +11,7 @@ import { fuzzHeapMb, runFuzz } from './helpers/run-fuzz.js';
 import { itLeaksNoSecrets, recordOutput, withPassword } from './helpers/secrets.js';
 
 /** Inputs per parser (RELIABILITY_FUZZ_RUNS) and the seed (RELIABILITY_FUZZ_SEED), printed for a rerun. */
-const runs = Number(process.env.RELIABILITY_FUZZ_RUNS ?? 400);
+const runs = Number(process.env.RELIABILITY_FUZZ_RUNS ?? 1000);
 const seed = Number(process.env.RELIABILITY_FUZZ_SEED ?? 20_251_117);
 
 describe(`hostile input: parsers under fast-check (seed ${seed}, ${runs} inputs each)`, () => {
