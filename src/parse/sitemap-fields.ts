@@ -29,6 +29,19 @@ export const maxUrlLength = 2048;
 const absoluteHttp = /^https?:\/\//i;
 
 /**
+ * URLs that the WHATWG parser returns exactly as written: a lower-case http(s) scheme; a host of
+ * lower-case ASCII letters, digits and hyphens in dot-separated labels, the last one starting with
+ * a letter (so never read as an IPv4 address) and none a punycode `xn--` label (which the parser
+ * validates); no port, no user info; a path, then an optional query, of characters that are never
+ * percent-encoded, with no `.` segment (nor `%2e`) to resolve; no fragment. Nearly every `<loc>`
+ * is one, and for them this test replaces `new URL()`: on the benchmark's 50,000 URLs from a cold
+ * start, 39 ms of URL parsing became 21 ms of test and copy (test/parse/sitemap-fields.test.ts
+ * checks the two agree on generated URLs).
+ */
+const canonicalHttpUrl =
+  /^https?:\/\/(?![^/]*xn--)(?:[a-z0-9-]+\.)*[a-z][a-z0-9-]*(?![^?]*(?:\/\.|%2[eE]))\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*(?:\?[A-Za-z0-9\-._~!$&()*+,;=:@%/?]*)?$/;
+
+/**
  * Returns the absolute http(s) URL a `<loc>` (or a feed link) names, normalised by the WHATWG URL
  * parser, or null when it is empty, relative, of another scheme, malformed or too long. Relative
  * values are not resolved: the protocol requires absolute URLs, and guessing a base turns typos
@@ -40,6 +53,9 @@ export function parsePageUrl(input: string): string | null {
   // A cheap scheme test first: most rejects are relative paths, and URL construction is the cost.
   // It also refuses `http:example.com`, which the WHATWG parser would read as absolute.
   if (!absoluteHttp.test(text)) return null;
+  // A copy, not the input: a substring of the document would keep its whole chunk alive for as
+  // long as the entry lives (concatenating and slicing makes V8 copy the characters).
+  if (canonicalHttpUrl.test(text)) return ` ${text}`.slice(1);
   let url: URL;
   try {
     url = new URL(text);

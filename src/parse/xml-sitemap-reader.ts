@@ -1,9 +1,9 @@
-import { type QuoteType, Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
 import { parseFeedDate } from './feed-date.js';
 import type { SitemapDocumentKind, SitemapEntry } from './sitemap-entry.js';
 import { maxUrlLength, parseChangefreq, parsePageUrl, parsePriority } from './sitemap-fields.js';
 import { parseW3cDatetime } from './w3c-datetime.js';
 import { decodeXmlEntities } from './xml-entities.js';
+import { copyString, type XmlScanHandler, XmlScanner } from './xml-scanner.js';
 
 /**
  * Namespaces whose elements are read as sitemap elements wherever they appear, besides the root
@@ -52,31 +52,41 @@ const htmlRoots = new Set(['html', 'head', 'body']);
 /** Attributes read at all; every other attribute's value is skipped without being sliced. */
 const wantedAttributes = new Set(['href', 'rel', 'isPermaLink']);
 
-/**
- * Longest token (tag name, attribute name, CDATA section) read across a chunk boundary: a longer
- * one, which no sitemap has, reads as unknown instead of holding the input.
- */
-const maxCarry = 8 * 1024;
-
 /** Deeper than any sitemap or feed: past it the input is garbage meant to grow the element stack. */
 const maxDepth = 1000;
 
-/**
- * A flat copy of a (short) string. `slice` returns a view that keeps its whole parent alive; the
- * round trip through a buffer does not.
- */
-function copy(text: string): string {
-  return text.length === 0 ? '' : Buffer.from(text, 'utf16le').toString('utf16le');
+/** A tag name, split once: a sitemap repeats the same few names hundreds of thousands of times. */
+interface TagName {
+  name: string;
+  /** Index of the prefix's colon, or -1. */
+  colon: number;
+  /** The name without its prefix. */
+  local: string;
+  /** The prefix, or '' for none. */
+  prefix: string;
+  /** The namespace declarations in force when `uri` and `foreign` were worked out (`nsVersion`). */
+  version: number;
+  /** The namespace, as declared for the prefix; undefined when the prefix is undeclared. */
+  uri: string | undefined;
+  /** In a namespace whose elements are skipped (not the root's, a sitemap namespace or none). */
+  foreign: boolean;
 }
 
-/** The raw values of one entry, validated when the entry closes. */
-interface RawEntry {
-  loc: string | null;
-  guid: string | null;
-  lastmod: string | null;
-  changefreq: string | null;
-  priority: string | null;
+function tagName(name: string): TagName {
+  const colon = name.indexOf(':');
+  return {
+    name,
+    colon,
+    local: colon < 0 ? name : name.slice(colon + 1),
+    prefix: colon < 0 ? '' : name.slice(0, colon),
+    version: -1,
+    uri: undefined,
+    foreign: false,
+  };
 }
+
+/** The name of an element too long to read: matches no layout and no close tag. */
+const unknownName = tagName('');
 
 /** What the reader reports to its owner. */
 export interface XmlSitemapSink {
@@ -85,14 +95,9 @@ export interface XmlSitemapSink {
 }
 
 /**
- * Reads urlset, sitemapindex, RSS and Atom documents as a stream of tokens from htmlparser2's
- * XML tokenizer. It keeps only the entry being read and the unfinished token at the end of the
- * last chunk, so memory does not grow with the document.
- *
- * It drives htmlparser2's `Tokenizer` directly rather than its `Parser`: the tokenizer reports
- * index ranges, so tag names, attribute values and the whitespace between elements are only
- * turned into strings when they matter. Measured on the benchmark's 500,000-URL file, that cut
- * parse CPU time by a fifth (2.2 s → 1.8 s) and peak RSS from 82 to 69 MB.
+ * Reads urlset, sitemapindex, RSS and Atom documents as a stream of tokens from `XmlScanner`. It
+ * keeps only the entry being read and the unfinished token at the end of the last chunk, so
+ * memory does not grow with the document.
  *
  * Entries are recognised by their position (root → entry → field) and their namespace: only
  * elements in the root's namespace, a sitemap namespace or no namespace count. Everything inside
@@ -100,11 +105,11 @@ export interface XmlSitemapSink {
  * `news:news`, an RSS item's `content:encoded` — is skipped whole, so none of their URLs can
  * become a page.
  *
- * The DOCTYPE is never processed: htmlparser2 has no DTD support, so declared entities (billion
+ * The DOCTYPE is never processed (the scanner has no DTD support), so declared entities (billion
  * laughs, XXE) are not expanded and stay literal text. Only XML's predefined entities and numeric
  * character references are decoded (`decodeXmlEntities`), in the fields that are kept.
  */
-export class XmlSitemapReader implements TokenizerCallbacks {
+export class XmlSitemapReader implements XmlScanHandler {
   kind: SitemapDocumentKind | null = null;
   error: string | null = null;
   /** The root element closed: everything after it is ignored. */
@@ -112,17 +117,19 @@ export class XmlSitemapReader implements TokenizerCallbacks {
   /** Nothing more is wanted from the input (the document is invalid, or it has ended). */
   stopped = false;
 
-  private readonly tokenizer: Tokenizer;
-  /** Recent input chunks, and the absolute index of each one's first character. */
-  private buffers: string[] = [];
-  private starts: number[] = [];
-  private written = 0;
+  private readonly scanner: XmlScanner;
 
-  /** Names of the open elements, root first. */
-  private readonly stack: string[] = [];
+  /** The open elements, root first. */
+  private readonly stack: TagName[] = [];
   private layout: Layout | null = null;
   private rootNs = '';
   private readonly ns = new Map<string, string>();
+  /**
+   * Bumped whenever a declaration comes into or goes out of scope (or the root's namespace is
+   * set): each tag name caches its namespace for one version, so that a document that declares
+   * everything on its root resolves each name once, not once per element.
+   */
+  private nsVersion = 0;
   /** Namespace declarations to undo when the element at `depth` closes. */
   private readonly nsFrames: { depth: number; prefix: string; previous: string | undefined }[] = [];
   private skipDepth = 0;
@@ -132,67 +139,36 @@ export class XmlSitemapReader implements TokenizerCallbacks {
   /** The field's text: `decoded` up to its last CDATA section, then `rawText` still to decode. */
   private decoded = '';
   private rawText = '';
-  private raw: RawEntry = { loc: null, guid: null, lastmod: null, changefreq: null, priority: null };
+  /** The raw values of the entry being read, validated when it closes. */
+  private loc: string | null = null;
+  private guid: string | null = null;
+  private lastmod: string | null = null;
+  private changefreq: string | null = null;
+  private priority: string | null = null;
   private sawHtmlDoctype = false;
 
-  /** The open tag being read: its name, and the attributes kept so far. */
-  private tagName = '';
-  private readAttributes = false;
-  private attrName = '';
-  private attrValue = '';
-  private keepAttr = false;
+  /** The start tag being read: its name, and the attributes kept from it. */
+  private tag: TagName = unknownName;
   private declarations: [prefix: string, uri: string][] | null = null;
   /** Names already seen, per depth: a tag name equal to one of them is reused, not sliced again. */
-  private readonly names: string[][] = [];
+  private readonly names: TagName[][] = [];
   private href: string | null = null;
   private rel: string | null = null;
   private permaLink: string | null = null;
 
   constructor(private readonly sink: XmlSitemapSink) {
-    // Entities are decoded here, in the few fields kept, not by the tokenizer: without entity
-    // handling it scans text and attribute values with a tight loop to the next `<` or quote
-    // instead of dispatching every character through its state machine.
-    this.tokenizer = new Tokenizer({ xmlMode: true, decodeEntities: false }, this);
+    this.scanner = new XmlScanner(this);
+    // Text matters only inside a field (the reader turns it on there).
+    this.scanner.textWanted = false;
   }
 
   write(text: string): void {
     if (this.stopped) return;
-    this.buffers.push(text);
-    this.starts.push(this.written);
-    this.written += text.length;
-    this.tokenizer.write(text);
-    this.keepTail();
-  }
-
-  /**
-   * Keeps only what a token still open at the end of this chunk can need: text from the chunk's
-   * last `<` on (every tag, attribute, comment or CDATA section starts with one; text is handed
-   * over as it goes). The tail is copied so that the chunk itself can be collected young: kept
-   * whole, every 64 KiB chunk would survive into the old generation and grow the heap.
-   */
-  private keepTail(): void {
-    const last = this.buffers.length - 1;
-    const chunk = this.buffers[last] ?? '';
-    const chunkStart = this.starts[last] ?? 0;
-    const lt = chunk.lastIndexOf('<');
-    if (lt >= 0 || this.buffers.length === 1) {
-      // A `<` in this chunk: nothing before it is needed any more.
-      const from = lt < 0 ? chunk.length : Math.max(lt, chunk.length - maxCarry);
-      this.buffers = [copy(chunk.slice(from))];
-      this.starts = [chunkStart + from];
-      return;
-    }
-    // No `<`: a token may have started in an earlier piece. Keep pieces up to maxCarry characters.
-    let kept = 0;
-    let first = last;
-    while (first > 0 && kept + (this.buffers[first]?.length ?? 0) <= maxCarry)
-      kept += this.buffers[first--]?.length ?? 0;
-    this.buffers = this.buffers.slice(first).map(copy);
-    this.starts = this.starts.slice(first);
+    this.scanner.write(text);
   }
 
   end(): void {
-    if (!this.stopped) this.tokenizer.end();
+    if (!this.stopped) this.scanner.end();
     this.stopped = true;
     if (this.kind === null) {
       this.kind = 'invalid';
@@ -204,107 +180,83 @@ export class XmlSitemapReader implements TokenizerCallbacks {
     }
   }
 
-  // Tokenizer callbacks -----------------------------------------------------------------------
+  // Scanner callbacks -------------------------------------------------------------------------
 
-  onopentagname(start: number, endIndex: number): void {
-    const name = this.name(start, endIndex, this.stack.length + 1);
-    this.tagName = name;
+  onopentag(text: string, start: number, end: number): boolean {
+    const tag = this.name(text, start, end, this.stack.length + 1);
+    this.tag = tag;
     this.declarations = null;
     this.href = null;
     this.rel = null;
     this.permaLink = null;
     // Attributes matter only where elements are still read, and not on an element already known
     // to be foreign (an hreflang xhtml:link), which will be skipped whole.
-    this.readAttributes = this.skipDepth === 0 && !this.complete && !this.isKnownForeign(name);
+    return this.skipDepth === 0 && !this.complete && !this.isKnownForeign(tag);
   }
 
-  onattribname(start: number, endIndex: number): void {
-    if (!this.readAttributes) return;
-    const name = this.slice(start, endIndex) ?? '';
-    this.keepAttr = name.startsWith('xmlns') || wantedAttributes.has(name);
-    this.attrName = name;
-    this.attrValue = '';
-  }
-
-  onattribdata(start: number, endIndex: number): void {
-    if (this.keepAttr) this.attrValue += this.slice(start, endIndex) ?? '';
-  }
-
-  onattribentity(_codepoint: number): void {}
-
-  onattribend(_quote: QuoteType, _endIndex: number): void {
-    if (!this.keepAttr) return;
-    this.keepAttr = false;
-    this.attrValue = decodeXmlEntities(this.attrValue);
-    const name = this.attrName;
-    if (name === 'xmlns' || name.startsWith('xmlns:')) {
+  onattribute(text: string, nameStart: number, nameEnd: number, valueStart: number, valueEnd: number): void {
+    const name = text.slice(nameStart, nameEnd);
+    const isXmlns = name === 'xmlns' || name.startsWith('xmlns:');
+    if (!isXmlns && !wantedAttributes.has(name)) return;
+    const value = valueStart < 0 ? '' : decodeXmlEntities(text.slice(valueStart, valueEnd));
+    if (isXmlns) {
       this.declarations ??= [];
-      this.declarations.push([name.slice(6), this.attrValue.trim()]);
-    } else if (name === 'href') this.href = this.attrValue;
-    else if (name === 'rel') this.rel = this.attrValue;
-    else if (name === 'isPermaLink') this.permaLink = this.attrValue;
+      // Copied: a namespace outlives the chunk it was read from.
+      this.declarations.push([copyString(name.slice(6)), copyString(value.trim())]);
+    } else if (name === 'href') this.href = value;
+    else if (name === 'rel') this.rel = value;
+    else if (name === 'isPermaLink') this.permaLink = value;
   }
 
-  onopentagend(_endIndex: number): void {
+  onopentagend(selfClosing: boolean): void {
     this.openElement();
+    if (selfClosing && !this.stopped) this.closeTop(false);
   }
 
-  onselfclosingtag(_endIndex: number): void {
-    this.openElement();
-    this.closeTop(false);
-  }
-
-  onclosetag(start: number, endIndex: number): void {
+  onclosetag(text: string, start: number, end: number): void {
     // The common case, compared in place: the tag closes the innermost element.
-    const top = this.stack[this.stack.length - 1];
-    if (top !== undefined && this.equals(start, endIndex, top)) {
+    const stack = this.stack;
+    const top = stack[stack.length - 1];
+    if (top !== undefined && end - start === top.name.length && text.startsWith(top.name, start)) {
       this.closeTop(false);
       return;
     }
-    const name = this.slice(start, endIndex) ?? '';
     // Like htmlparser2's Parser: a close tag closes its nearest open namesake and everything
     // opened inside it; a close tag with no open namesake is ignored.
-    const at = this.stack.lastIndexOf(name);
+    const name = text.slice(start, end);
+    let at = stack.length - 1;
+    while (at >= 0 && stack[at]?.name !== name) at--;
     if (at < 0) return;
-    while (this.stack.length > at + 1) this.closeTop(true);
+    while (stack.length > at + 1) this.closeTop(true);
     this.closeTop(false);
   }
 
-  ontext(start: number, endIndex: number): void {
+  ontext(text: string, start: number, end: number): void {
     // Bounded: a field longer than any valid URL is cut here and rejected when the entry closes.
     // An entity may be split across two calls (at a chunk boundary): it is decoded at the end.
     if (this.fieldDepth !== 0 && this.decoded.length + this.rawText.length <= maxUrlLength * 2) {
-      this.rawText += this.slice(start, endIndex) ?? '';
+      this.rawText += text.slice(start, end);
     }
   }
 
-  ontextentity(_codepoint: number, _endIndex: number): void {}
-
-  oncdata(start: number, endIndex: number, endOffset: number): void {
+  oncdata(text: string, start: number, end: number): void {
     if (this.fieldDepth !== 0 && this.decoded.length + this.rawText.length <= maxUrlLength * 2) {
       // CDATA is literal: decode the text before it, and append the section as it is.
-      this.decoded += decodeXmlEntities(this.rawText) + (this.slice(start, endIndex - endOffset) ?? '');
+      this.decoded += decodeXmlEntities(this.rawText) + text.slice(start, end);
       this.rawText = '';
     }
   }
 
-  ondeclaration(start: number, endIndex: number): void {
+  ondeclaration(text: string, start: number, end: number): void {
     if (this.stack.length > 0) return;
-    const text = this.slice(start, Math.min(endIndex, start + 16)) ?? '';
-    if (/^doctype\s+html\b/i.test(text)) this.sawHtmlDoctype = true;
+    if (/^doctype\s+html\b/i.test(text.slice(start, Math.min(end, start + 16)))) this.sawHtmlDoctype = true;
   }
-
-  onprocessinginstruction(_start: number, _endIndex: number): void {}
-
-  oncomment(_start: number, _endIndex: number, _endOffset: number): void {}
-
-  onend(): void {}
 
   // Elements ----------------------------------------------------------------------------------
 
   private openElement(): void {
-    const name = this.tagName;
-    this.stack.push(name);
+    const tag = this.tag;
+    this.stack.push(tag);
     const depth = this.stack.length;
     if (depth > maxDepth) {
       this.error = `elements nested more than ${maxDepth} deep: not a sitemap`;
@@ -318,19 +270,18 @@ export class XmlSitemapReader implements TokenizerCallbacks {
         this.nsFrames.push({ depth, prefix, previous: this.ns.get(prefix) });
         this.ns.set(prefix, uri);
       }
+      this.nsVersion++;
     }
-    const colon = name.indexOf(':');
-    const local = colon < 0 ? name : name.slice(colon + 1);
+    const local = tag.local;
     if (depth === 1) {
-      this.openRoot(name, local, colon);
+      this.openRoot(tag);
       return;
     }
     const layout = this.layout;
     if (layout === null) return;
-    const uri = this.namespaceOf(name, colon);
-    if (uri !== this.rootNs && uri !== '' && !coreNamespaces.has(uri)) {
+    if (this.resolve(tag).foreign) {
       // A feed's dc:date is the one foreign element read as a field.
-      if (!(layout.fields.has(name) && depth === this.entryDepth + 1)) {
+      if (!(layout.fields.has(tag.name) && depth === this.entryDepth + 1)) {
         this.skipDepth = depth;
         return;
       }
@@ -338,7 +289,11 @@ export class XmlSitemapReader implements TokenizerCallbacks {
     if (this.entryDepth === 0) {
       if (depth === layout.entryDepth && local === layout.entry) {
         this.entryDepth = depth;
-        this.raw = { loc: null, guid: null, lastmod: null, changefreq: null, priority: null };
+        this.loc = null;
+        this.guid = null;
+        this.lastmod = null;
+        this.changefreq = null;
+        this.priority = null;
       } else if (!(depth === 2 && local === layout.wrapper)) {
         // Not an entry and not the RSS channel: nothing inside can be an entry.
         this.skipDepth = depth;
@@ -348,26 +303,29 @@ export class XmlSitemapReader implements TokenizerCallbacks {
     if (depth !== this.entryDepth + 1) return;
     if (this.kind === 'atom' && local === 'link') {
       const rel = (this.rel ?? 'alternate').trim().toLowerCase();
-      if (rel === 'alternate' && this.raw.loc === null && this.href !== null) this.raw.loc = this.href;
+      if (rel === 'alternate' && this.loc === null && this.href !== null) this.loc = this.href;
       return;
     }
-    const field = layout.fields.has(local) ? local : layout.fields.has(name) ? name : '';
+    const field = layout.fields.has(local) ? local : layout.fields.has(tag.name) ? tag.name : '';
     if (field === '') return;
     if (field === 'guid' && this.permaLink?.trim().toLowerCase() === 'false') return;
     this.fieldDepth = depth;
     this.field = field;
     this.decoded = '';
     this.rawText = '';
+    this.scanner.textWanted = true;
   }
 
   private closeTop(implied: boolean): void {
     const depth = this.stack.length;
     this.stack.pop();
-    while (this.nsFrames.length > 0 && this.nsFrames[this.nsFrames.length - 1]?.depth === depth) {
-      const frame = this.nsFrames.pop();
+    const frames = this.nsFrames;
+    while (frames.length > 0 && frames[frames.length - 1]?.depth === depth) {
+      const frame = frames.pop();
       if (frame === undefined) break;
       if (frame.previous === undefined) this.ns.delete(frame.prefix);
       else this.ns.set(frame.prefix, frame.previous);
+      this.nsVersion++;
     }
     if (depth === this.skipDepth) {
       this.skipDepth = 0;
@@ -377,9 +335,13 @@ export class XmlSitemapReader implements TokenizerCallbacks {
     if (depth === this.fieldDepth) {
       this.setField(this.field, this.decoded + decodeXmlEntities(this.rawText));
       this.fieldDepth = 0;
+      this.decoded = '';
+      this.rawText = '';
+      this.scanner.textWanted = false;
     } else if (depth === this.entryDepth) {
       this.entryDepth = 0;
       this.fieldDepth = 0;
+      this.scanner.textWanted = false;
       this.emit();
     } else if (depth === 1 && this.kind !== 'invalid' && !implied) {
       this.complete = true;
@@ -387,9 +349,10 @@ export class XmlSitemapReader implements TokenizerCallbacks {
     }
   }
 
-  private openRoot(name: string, local: string, colon: number): void {
-    this.rootNs = this.namespaceOf(name, colon);
-    const known = layouts[local];
+  private openRoot(tag: TagName): void {
+    this.rootNs = this.namespaceOf(tag);
+    this.nsVersion++;
+    const known = layouts[tag.local];
     if (known !== undefined && !this.sawHtmlDoctype) {
       this.kind = known.kind;
       this.layout = known.layout;
@@ -397,43 +360,53 @@ export class XmlSitemapReader implements TokenizerCallbacks {
     }
     this.kind = 'invalid';
     this.error =
-      this.sawHtmlDoctype || htmlRoots.has(local.toLowerCase())
+      this.sawHtmlDoctype || htmlRoots.has(tag.local.toLowerCase())
         ? 'an HTML page where a sitemap was expected (soft 404?)'
-        : `not a sitemap: unexpected root element <${name.slice(0, 64)}>`;
+        : `not a sitemap: unexpected root element <${tag.name.slice(0, 64)}>`;
     this.stop();
   }
 
-  /** Nothing more is wanted: stop tokenizing, even the rest of the current chunk. */
+  /** Nothing more is wanted: stop scanning, even the rest of the current chunk. */
   private stop(): void {
     this.stopped = true;
-    this.tokenizer.pause();
+    this.scanner.stop();
   }
 
   /** True when the name's prefix is declared, in a namespace whose elements are skipped. */
-  private isKnownForeign(name: string): boolean {
-    const colon = name.indexOf(':');
-    if (colon < 0 || this.layout === null) return false;
-    const uri = this.ns.get(name.slice(0, colon));
-    return uri !== undefined && uri !== this.rootNs && !coreNamespaces.has(uri);
+  private isKnownForeign(tag: TagName): boolean {
+    if (tag.colon < 0 || this.layout === null) return false;
+    const resolved = this.resolve(tag);
+    return resolved.uri !== undefined && resolved.foreign;
   }
 
-  private namespaceOf(name: string, colon: number): string {
-    if (colon < 0) return this.ns.get('') ?? '';
-    const prefix = name.slice(0, colon);
+  /** The tag name with its namespace worked out for the declarations now in scope. */
+  private resolve(tag: TagName): TagName {
+    if (tag.version !== this.nsVersion) {
+      const uri = this.ns.get(tag.prefix);
+      // An undeclared prefix is its own namespace: `image:loc` without xmlns:image is still foreign.
+      const effective = uri ?? (tag.colon < 0 ? '' : `urn:pipectl:undeclared:${tag.prefix}`);
+      tag.version = this.nsVersion;
+      tag.uri = uri;
+      tag.foreign = effective !== this.rootNs && effective !== '' && !coreNamespaces.has(effective);
+    }
+    return tag;
+  }
+
+  private namespaceOf(tag: TagName): string {
+    if (tag.colon < 0) return this.ns.get('') ?? '';
     // An undeclared prefix is its own namespace: `image:loc` without xmlns:image is still foreign.
-    return this.ns.get(prefix) ?? `urn:pipectl:undeclared:${prefix}`;
+    return this.ns.get(tag.prefix) ?? `urn:pipectl:undeclared:${tag.prefix}`;
   }
 
   private setField(field: string, value: string): void {
-    const raw = this.raw;
     switch (field) {
       case 'loc':
       case 'link':
-        if (raw.loc === null) raw.loc = value;
+        if (this.loc === null) this.loc = value;
         break;
       case 'guid':
         // An RSS guid is a permalink unless it says otherwise; <link> wins when both are there.
-        if (raw.guid === null) raw.guid = value;
+        if (this.guid === null) this.guid = value;
         break;
       case 'lastmod':
       case 'pubDate':
@@ -441,83 +414,54 @@ export class XmlSitemapReader implements TokenizerCallbacks {
       case 'published':
       case 'dc:date':
         // Atom: <updated> wins over <published> whichever comes first.
-        if (raw.lastmod === null || field === 'updated') raw.lastmod = value;
+        if (this.lastmod === null || field === 'updated') this.lastmod = value;
         break;
       case 'changefreq':
-        raw.changefreq = value;
+        this.changefreq = value;
         break;
       case 'priority':
-        raw.priority = value;
+        this.priority = value;
         break;
     }
   }
 
   private emit(): void {
-    const raw = this.raw;
-    const loc = raw.loc ?? raw.guid;
+    const loc = this.loc ?? this.guid;
     const url = loc === null ? null : parsePageUrl(loc);
     if (url === null) {
       this.sink.skip();
       return;
     }
+    const lastmod = this.lastmod;
     const isFeed = this.kind === 'rss' || this.kind === 'atom';
     this.sink.entry({
       url,
-      lastmod: raw.lastmod === null ? null : isFeed ? parseFeedDate(raw.lastmod) : parseW3cDatetime(raw.lastmod),
-      changefreq: raw.changefreq === null ? null : parseChangefreq(raw.changefreq),
-      priority: raw.priority === null ? null : parsePriority(raw.priority),
+      lastmod: lastmod === null ? null : isFeed ? parseFeedDate(lastmod) : parseW3cDatetime(lastmod),
+      changefreq: this.changefreq === null ? null : parseChangefreq(this.changefreq),
+      priority: this.priority === null ? null : parsePriority(this.priority),
     });
   }
 
   /**
-   * A tag name as a string, reusing one seen before at the same depth when the characters match:
-   * a sitemap repeats the same few names (url, loc, lastmod…) hundreds of thousands of times.
+   * A tag name, reusing one seen before at the same depth when the characters match: a sitemap
+   * repeats the same few names (url, loc, lastmod…) hundreds of thousands of times.
    */
-  private name(start: number, end: number, depth: number): string {
+  private name(text: string, start: number, end: number, depth: number): TagName {
     let seen = this.names[depth];
     if (seen === undefined) {
       seen = [];
       this.names[depth] = seen;
     }
-    for (const candidate of seen) if (this.equals(start, end, candidate)) return candidate;
-    const name = this.slice(start, end) ?? '';
+    const length = end - start;
+    for (let k = 0; k < seen.length; k++) {
+      const candidate = seen[k] as TagName;
+      if (candidate.name.length === length && text.startsWith(candidate.name, start)) return candidate;
+    }
+    if (length === 0) return unknownName;
+    // Copied: a remembered name must not keep its chunk alive.
+    const tag = tagName(copyString(text.slice(start, end)));
     // A handful per depth is all a sitemap has; garbage input must not grow the list.
-    if (seen.length < 16) seen.push(name);
-    return name;
-  }
-
-  /** Whether the input between two absolute indexes is exactly `text`, compared in place. */
-  private equals(start: number, end: number, text: string): boolean {
-    if (end - start !== text.length) return false;
-    const buffers = this.buffers;
-    let i = buffers.length - 1;
-    while (i >= 0 && (this.starts[i] ?? 0) > start) i--;
-    if (i < 0) return false;
-    let buffer = buffers[i] ?? '';
-    let at = start - (this.starts[i] ?? 0);
-    for (let k = 0; k < text.length; k++, at++) {
-      if (at >= buffer.length) {
-        buffer = buffers[++i] ?? '';
-        at = 0;
-      }
-      if (buffer.charCodeAt(at) !== text.charCodeAt(k)) return false;
-    }
-    return true;
-  }
-
-  /** The input between two absolute indexes, or null when its start has already been forgotten. */
-  private slice(start: number, end: number): string | null {
-    const buffers = this.buffers;
-    let i = buffers.length - 1;
-    while (i >= 0 && (this.starts[i] ?? 0) > start) i--;
-    if (i < 0) return null;
-    const first = buffers[i] ?? '';
-    const from = start - (this.starts[i] ?? 0);
-    if (end - (this.starts[i] ?? 0) <= first.length) return first.slice(from, end - (this.starts[i] ?? 0));
-    let text = first.slice(from);
-    for (let j = i + 1; j < buffers.length && (this.starts[j] ?? 0) < end; j++) {
-      text += (buffers[j] ?? '').slice(0, end - (this.starts[j] ?? 0));
-    }
-    return text;
+    if (seen.length < 16) seen.push(tag);
+    return tag;
   }
 }

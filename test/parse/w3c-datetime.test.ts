@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseFeedDate } from '../../src/parse/feed-date.js';
 import { parseW3cDatetime } from '../../src/parse/w3c-datetime.js';
@@ -18,6 +19,9 @@ describe('parseW3cDatetime', () => {
     ['2025-11-17T09:27:00-05:30', '2025-11-17T14:57:00.000Z'],
     ['  2025-11-17  ', '2025-11-17T00:00:00.000Z'],
     ['2024-02-29', '2024-02-29T00:00:00.000Z'],
+    ['2000-02-29T23:59:59.999-14:00', '2000-03-01T13:59:59.999Z'],
+    ['0099-12-31', '0099-12-31T00:00:00.000Z'],
+    ['0000-02-29', '0000-02-29T00:00:00.000Z'],
   ])('reads %s', (input, expected) => {
     expect(iso(input)).toBe(expected);
   });
@@ -48,6 +52,28 @@ describe('parseW3cDatetime', () => {
     '2025-11-17T10:00:00Zjunk',
   ])('returns null for %j instead of throwing', (input) => {
     expect(parseW3cDatetime(input)).toBeNull();
+  });
+});
+
+describe('parseW3cDatetime against the ISO parser of Date', () => {
+  it('gives the same instant for every valid date and time', () => {
+    const two = (n: number) => String(n).padStart(2, '0');
+    fc.assert(
+      fc.property(
+        fc.date({ min: new Date('0000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }),
+        fc.integer({ min: -14 * 60, max: 14 * 60 }),
+        (date, offset) => {
+          const local = new Date(date.getTime() + offset * 60_000).toISOString().slice(0, 23);
+          const sign = offset < 0 ? '-' : '+';
+          const zone = `${sign}${two(Math.floor(Math.abs(offset) / 60))}:${two(Math.abs(offset) % 60)}`;
+          const text = `${local}${zone}`;
+          // Shifting by the offset can leave the four-digit range: both then refuse it.
+          if (!/^\d{4}-/.test(text)) return;
+          expect(parseW3cDatetime(text)?.getTime()).toBe(Date.parse(text));
+        },
+      ),
+      { numRuns: 5000 },
+    );
   });
 });
 
