@@ -328,6 +328,31 @@ describe('streaming', () => {
     );
   });
 
+  it('decodes UTF-8 split anywhere, in ASCII chunks and others alike', () => {
+    // Chunks of pure ASCII skip the decoder. What must come out as from one piece: characters cut
+    // by a chunk boundary; a U+FEFF after the first chunk (text there, not a BOM to drop, even as
+    // the first byte the decoder sees); a byte that is not UTF-8 (U+FFFD in its place, not later).
+    const ascii = Array.from({ length: 40 }, (_, i) => `<url><loc>https://a.example/${i}</loc></url>`).join('');
+    const odd = '<url><loc>https://a.example/\uFEFF-caf\u00e9-\u20ac-\u{1F600}</loc></url>';
+    const bytes = Buffer.concat([
+      Buffer.from(`\uFEFF<urlset>${ascii}${odd}<url><loc>https://a.example/x`, 'utf8'),
+      Buffer.from([0xc3]),
+      Buffer.from(`y</loc></url>${ascii}</urlset>`, 'utf8'),
+    ]);
+    const whole = parseSitemap(bytes);
+    expect(urls(whole.items).slice(40, 42)).toEqual([
+      'https://a.example/%EF%BB%BF-caf%C3%A9-%E2%82%AC-%F0%9F%98%80',
+      'https://a.example/x%EF%BF%BDy',
+    ]);
+    expect(parseInChunks(bytes, Array.from({ length: bytes.length }, (_, i) => i))).toEqual(whole);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: bytes.length }), { maxLength: 12 }), (cuts) => {
+        expect(parseInChunks(bytes, cuts)).toEqual(whole);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('stops at maxEntries and reports itself done, without an error', () => {
     const parser = new SitemapStreamParser({ maxEntries: 2 });
     const entry = (i: number) => `<url><loc>https://a.example/${i}</loc><lastmod>2025-01-01</lastmod></url>\n`;
