@@ -30,7 +30,8 @@ export interface WrappedRow {
  * the wire, and every backend renders timestamps the same way. The check's SQL stays one
  * statement inside a CTE; a CTE referenced twice is computed once. Inside a CTE, a bare
  * INSERT/UPDATE/DELETE/DROP is a syntax error and a data-modifying WITH is refused by the parser,
- * so only functions could write, and the READ ONLY transaction stops those.
+ * so only functions could write: the READ ONLY transaction stops most, and the rollback that
+ * always ends it discards the rest (large objects).
  *
  * SQL: `with pipectl_check as (<check sql>) select count(*), json_agg(first $n rows)`.
  */
@@ -84,6 +85,20 @@ export function describeThreshold(check: CheckDefinition): string {
   return parts.join(', ');
 }
 
+/** A check that wrote something READ ONLY did not stop; its transaction is rolled back. */
+class CheckWroteError extends Error {
+  constructor() {
+    super(
+      'the check wrote to the database (its transaction was rolled back, nothing was kept) — a check must only read',
+    );
+  }
+}
+
+/** Thrown out of a check's transaction to roll it back, carrying what the check returned. */
+class RollBack {
+  constructor(readonly row: WrappedRow) {}
+}
+
 /**
  * Runs one check in its own READ ONLY transaction with a local `statement_timeout` (and
  * TimeZone UTC, so that timestamps in sample rows read the same from every client), and judges
@@ -122,6 +137,8 @@ export async function runCheck(
   let row: WrappedRow;
   try {
     const query = compileCheckQuery(check);
+    // The transaction always ends in ROLLBACK, never COMMIT: READ ONLY does not stop every write
+    // (large objects: `select lo_from_bytea(0, 'x')` creates one), and a check has nothing to keep.
     row = await db
       .transaction()
       .setAccessMode('read only')
@@ -129,10 +146,16 @@ export async function runCheck(
         await sql`select set_config('statement_timeout', ${String(check.timeoutMs)}, true),
           set_config('TimeZone', 'UTC', true)`.execute(trx);
         const result = await trx.executeQuery<WrappedRow>(query);
-        return result.rows[0] ?? { total: 0, sample: [] };
+        // Any write, even one READ ONLY lets through, gives the transaction an id.
+        const { rows } = await sql<{
+          wrote: boolean;
+        }>`select pg_current_xact_id_if_assigned() is not null as wrote`.execute(trx);
+        if (rows[0]?.wrote) throw new CheckWroteError();
+        throw new RollBack(result.rows[0] ?? { total: 0, sample: [] });
       });
   } catch (err) {
-    return outcome('error', { error: describeCheckError(check, err) });
+    if (!(err instanceof RollBack)) return outcome('error', { error: describeCheckError(check, err) });
+    row = err.row;
   }
 
   const elapsed = performance.now() - started;

@@ -114,6 +114,22 @@ describe.each(backends)('running checks on $name', ({ name, skip }) => {
         expect(await snapshot()).toEqual(before);
       });
 
+      it('a large object write is an error and kept nowhere, even where READ ONLY lets it through', async () => {
+        const result = await runCheck(
+          t.db,
+          unvalidated('large-object', `select lo_from_bytea(0, 'x'::bytea) as oid`),
+          options,
+        );
+        // PostgreSQL 15 lets lo_from_bytea through READ ONLY (the rollback then discards it);
+        // newer versions, PGlite's among them, refuse it outright.
+        expect(result.status).toBe('error');
+        expect(result.error).toMatch(
+          /^(the check wrote to the database \(its transaction was rolled back, nothing was kept\) — a check must only read|tried to write \(cannot execute lo_from_bytea\(\) in a read-only transaction\): checks run read-only and must only read)$/,
+        );
+        const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_largeobject_metadata`.execute(t.db);
+        expect(rows[0]?.n).toBe(0);
+      });
+
       it('a volatile function that writes (nextval) is refused too', async () => {
         const result = await runCheck(
           t.db,
