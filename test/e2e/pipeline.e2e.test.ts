@@ -71,6 +71,15 @@ function phase<T>(value: T | undefined): T {
 const processArgs = ['process', '--until-idle', '--retry-delay', '100ms', '--poll-interval', '250ms'];
 const processArgsWithLogs = [...processArgs, '--log-format', 'json'];
 
+/** Orders rows by their keys, each compared by code point. */
+function compareKeys(a: string[], b: string[]): number {
+  for (const [i, x] of a.entries()) {
+    const y = b[i] ?? '';
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
 async function snapshot(db: Kysely<Database>): Promise<Snapshot> {
   const pages = await db
     .selectFrom('pages as p')
@@ -85,19 +94,19 @@ async function snapshot(db: Kysely<Database>): Promise<Snapshot> {
       'p.contact_scan_status',
       'p.contact_scan_error',
       'f.url as file',
+      'd.domain',
     ])
-    .orderBy('d.domain')
-    .orderBy('p.url')
     .execute();
+  // Sorted here, by code point, rather than by the server, whose collation may order '-', '.'
+  // and '/' differently from the expected lists below.
+  pages.sort((a, b) => compareKeys([a.domain, a.url], [b.domain, b.url]));
   const contacts = await db
     .selectFrom('contacts as c')
     .innerJoin('domains as d', 'd.id', 'c.domain_id')
     .leftJoin('pages as p', 'p.id', 'c.page_id')
     .select(['c.id', 'd.domain', 'c.kind', 'c.value', 'p.url'])
-    .orderBy('d.domain')
-    .orderBy('c.kind')
-    .orderBy('c.value')
     .execute();
+  contacts.sort((a, b) => compareKeys([a.domain, a.kind, a.value], [b.domain, b.kind, b.value]));
   const join: JoinRow[] = [];
   for (const domain of pipelineDomains) {
     // The incident report's query, as written there.
@@ -111,7 +120,7 @@ async function snapshot(db: Kysely<Database>): Promise<Snapshot> {
     `.execute(db);
     join.push(...rows.map((r) => ({ ...r, sitemap_count: Number(r.sitemap_count), page_count: Number(r.page_count) })));
   }
-  const files = await db.selectFrom('sitemap_files').select(['url', 'url_count']).orderBy('url').execute();
+  const files = await db.selectFrom('sitemap_files').select(['url', 'url_count']).execute();
   const jobs = await sql<{ key: string; n: number }>`
     select job_type || ' ' || status as key, count(*)::int as n from jobs group by 1 order by 1
   `.execute(db);

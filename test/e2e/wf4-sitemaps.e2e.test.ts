@@ -23,8 +23,11 @@ import { type E2eDatabase, pipectl, useE2eDatabase, workerStopped } from './run-
  * (headers, body); the two backends therefore run at the same time, in beforeAll.
  */
 
-/** A name that resolves to 127.0.0.1 through /etc/hosts, mapped by no --connect-to rule. */
-const loopbackDomain = 'ssrf-probe.pipectl-e2e.test';
+/**
+ * A name that resolves to 127.0.0.1 through /etc/hosts, mapped by no --connect-to rule; one per
+ * test process, so that two test runs on one machine never remove each other's line.
+ */
+const loopbackDomain = `ssrf-probe-${process.pid}.pipectl-e2e.test`;
 /** A mapped site whose sitemap redirects to a loopback address. */
 const redirectDomain = 'open-redirect.pipectl-e2e.test';
 const hostsEditable = canEditHosts();
@@ -167,10 +170,12 @@ describe.each(runs)('WF4 end to end through the CLI on $name', (run) => {
       const jobs = await use((db) =>
         sql<{ domain: string; status: string; attempts: number }>`
           select d.domain, j.status, j.attempts from jobs j join domains d on d.id = j.domain_id
-          where j.job_type = 'sitemap' order by d.domain
+          where j.job_type = 'sitemap'
         `.execute(db),
       );
-      expect(jobs.rows).toEqual(
+      // Sorted here rather than by the server, whose collation may order '-' and '.' differently.
+      const byDomain = (a: { domain: string }, b: { domain: string }) => (a.domain < b.domain ? -1 : 1);
+      expect([...jobs.rows].sort(byDomain)).toEqual(
         [
           { domain: 'bomb-garage.com', status: 'complete', attempts: 1 },
           { domain: 'brightsmile-dental.com', status: 'complete', attempts: 1 },
@@ -185,7 +190,7 @@ describe.each(runs)('WF4 end to end through the CLI on $name', (run) => {
           ...(hostsEditable ? [{ domain: loopbackDomain, status: 'failed', attempts: 1 }] : []),
           { domain: 'sunset-yoga.com', status: 'complete', attempts: 1 },
           { domain: 'vintage-vinyl.shop', status: 'failed', attempts: 1 },
-        ].sort((a, b) => (a.domain < b.domain ? -1 : 1)),
+        ].sort(byDomain),
       );
     });
 
@@ -400,11 +405,11 @@ describe.each(runs)('WF4 end to end through the CLI on $name', (run) => {
       const { rows } = await use((db) =>
         sql<{ url: string; status: string }>`
           select f.url, j.status from jobs j join sitemap_files f on f.id = j.sitemap_file_id
-          where j.job_type = 'page_import' order by f.url
+          where j.job_type = 'page_import'
         `.execute(db),
       );
       expect(rows.every((r) => r.status === 'pending')).toBe(true);
-      expect(rows.map((r) => r.url)).toEqual(
+      expect(rows.map((r) => r.url).sort()).toEqual(
         [
           'http://bomb-garage.com/services.xml',
           'http://cdn.jenkinseyecare.com/sitemaps/locations.xml',
