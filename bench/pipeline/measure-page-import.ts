@@ -254,7 +254,9 @@ export async function measurePageImport(url: string, o: { urls: number; repeat: 
       ids = await freshJob(db);
       await time('bare unnest, 1 statement', () => bareInsert(db, ids, entries));
       await sql`drop table if exists bench_pages_without_indexes`.execute(db);
-      await sql`create table bench_pages_without_indexes (like pages including defaults including identity)`.execute(db);
+      await sql`create table bench_pages_without_indexes (like pages including defaults including identity)`.execute(
+        db,
+      );
       await time('bare unnest, no indexes', async () => {
         for (let i = 0; i < entries.length; i += defaultInsertBatchSize) {
           await bareInsert(db, ids, entries.slice(i, i + defaultInsertBatchSize), 'bench_pages_without_indexes');
