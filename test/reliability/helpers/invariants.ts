@@ -35,6 +35,8 @@ export interface PipelineFigures {
   retries: number;
   /** Median and 95th percentile of a run (claim to completion) by job type, ms. */
   runMs: Record<string, { p50: number; p95: number }>;
+  /** The commonest reasons pages ended `error`, URLs and numbers elided. */
+  pageErrors: Record<string, number>;
 }
 
 async function countsBy(db: Kysely<Database>, query: ReturnType<typeof sql>): Promise<Record<string, number>> {
@@ -156,7 +158,13 @@ export async function assertPipelineInvariants(db: Kysely<Database>, domainCount
     group by 1
   `.execute(db);
   const runMs = Object.fromEntries(runs.map((r) => [r.job_type, { p50: r.p50, p95: r.p95 }]));
-  return { domains, jobs, jobsByType, pagesByStatus, ...t, runMs };
+  const pageErrors = await countsBy(
+    db,
+    sql`select left(regexp_replace(regexp_replace(contact_scan_error, 'https?://[^ ]+', 'URL', 'g'), '[0-9]+', 'N', 'g'), 80) as k,
+          count(*)::int as n
+        from pages where contact_scan_status = 'error' group by 1 order by 2 desc limit 6`,
+  );
+  return { domains, jobs, jobsByType, pagesByStatus, ...t, runMs, pageErrors };
 }
 
 /** One domain as the database has it, in the shape of `ExpectedOutcome`. */

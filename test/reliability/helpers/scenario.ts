@@ -176,6 +176,7 @@ export function report(label: string, r: ScenarioResult, extra: Record<string, u
     jobs: r.figures.jobs,
     jobsByType: r.figures.jobsByType,
     pages: r.figures.pagesByStatus,
+    pageErrors: r.figures.pageErrors,
     contacts: r.figures.contacts,
     events: r.figures.events,
     rescues: r.figures.rescues,
