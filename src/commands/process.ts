@@ -64,6 +64,19 @@ SIGINT/SIGTERM stop claiming, give running jobs --shutdown-grace to finish, then
       options: ['auto', 'https', 'http'],
       default: 'auto',
     }),
+    'http-timeout': Flags.string({
+      description: 'Longest wait for response headers, and for each chunk of a body, per request.',
+      default: '20s',
+    }),
+    'host-concurrency': Flags.integer({
+      description: 'Requests in flight to one host at once (politeness).',
+      default: 2,
+      min: 1,
+    }),
+    'host-delay': Flags.string({
+      description: 'Least time between two request starts to one host (politeness).',
+      default: '100ms',
+    }),
     'allow-private-network': Flags.boolean({
       description:
         'Allow fetching loopback, private, link-local and multicast addresses (refused by default: SSRF guard).',
@@ -114,6 +127,10 @@ SIGINT/SIGTERM stop claiming, give running jobs --shutdown-grace to finish, then
       userAgent: f['user-agent'] ?? `pipectl/${this.config.version} (+sitemap discovery)`,
       connectTo: parseConnectToList(f['connect-to'] ?? [], this.settings.connectTo),
       allowPrivateNetwork: f['allow-private-network'],
+      headersTimeoutMs: parseDuration(f['http-timeout'], '--http-timeout'),
+      bodyTimeoutMs: parseDuration(f['http-timeout'], '--http-timeout'),
+      perHostConcurrency: f['host-concurrency'],
+      perHostDelayMs: parseDuration(f['host-delay'], '--host-delay'),
     });
     const worker = new Worker({
       db: opened.db,

@@ -49,7 +49,6 @@ export class HostLimiter {
           new Promise<void>((done) => {
             signal?.removeEventListener('abort', onAbort);
             // Aborted while queued: give the slot straight back.
-            // Aborted while queued: give the slot straight back.
             if (settled) {
               done();
               return;
