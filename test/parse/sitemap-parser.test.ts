@@ -344,7 +344,12 @@ describe('streaming', () => {
       'https://a.example/%EF%BB%BF-caf%C3%A9-%E2%82%AC-%F0%9F%98%80',
       'https://a.example/x%EF%BF%BDy',
     ]);
-    expect(parseInChunks(bytes, Array.from({ length: bytes.length }, (_, i) => i))).toEqual(whole);
+    expect(
+      parseInChunks(
+        bytes,
+        Array.from({ length: bytes.length }, (_, i) => i),
+      ),
+    ).toEqual(whole);
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: bytes.length }), { maxLength: 12 }), (cuts) => {
         expect(parseInChunks(bytes, cuts)).toEqual(whole);
