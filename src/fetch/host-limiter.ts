@@ -58,15 +58,14 @@ export class HostLimiter {
           }),
       );
     });
-    const wait = state.nextStart - Date.now();
-    state.nextStart = Math.max(state.nextStart, Date.now()) + this.delayMs;
-    if (wait > 0) {
-      try {
-        await sleep(wait, signal);
-      } catch (err) {
-        release();
-        throw err;
-      }
+    const startAt = Math.max(state.nextStart, performance.now());
+    state.nextStart = startAt + this.delayMs;
+    try {
+      // A timer can fire up to a millisecond early (libuv's clock is coarse): wait out the rest.
+      while (performance.now() < startAt) await sleep(Math.max(1, startAt - performance.now()), signal);
+    } catch (err) {
+      release();
+      throw err;
     }
     let released = false;
     return () => {
@@ -87,7 +86,7 @@ export class HostLimiter {
   }
 
   private forgetIdle(): void {
-    const now = Date.now();
+    const now = performance.now();
     for (const [host, s] of this.hosts) {
       if (s.limit.activeCount === 0 && s.limit.pendingCount === 0 && s.nextStart <= now) this.hosts.delete(host);
     }
