@@ -26,7 +26,7 @@ async function terminatePipectlConnections(databaseUrl: string): Promise<number>
   }
 }
 
-describe('fault: kill -9 of one worker every 3 seconds, restarted at once', () => {
+describe('fault: kill -9 of one worker every 2 seconds, restarted at once', () => {
   const t = useTestDatabase('postgres');
 
   it(`loses nothing and runs nothing twice over ${domains} domains`, { timeout: 300_000 }, async () => {
@@ -46,7 +46,7 @@ describe('fault: kill -9 of one worker every 3 seconds, restarted at once', () =
         while (!done()) {
           await pool.killAndRestart(kills % pool.size);
           kills++;
-          await sleep(3000);
+          await sleep(2000);
         }
       },
     });

@@ -9,6 +9,7 @@ const domains = Number(process.env.RELIABILITY_DOMAINS ?? 10_000);
 
 describe('load: generated sites through 4 workers × concurrency 8', () => {
   const t = useTestDatabase('postgres');
+
   it(`processes ${domains} domains end to end; every one ends as its site says`, { timeout: 600_000 }, async () => {
     const r = await runScenario({
       label: 'load',
