@@ -44,11 +44,23 @@ const queryKeywords = new Set(['select', 'with', 'values', 'table']);
  */
 export function parseChecksFile(source: string, file: string): ChecksFile {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(source, { lineCounter, prettyErrors: false });
   const at = (offset: number) => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col };
   };
+  // The YAML library throws, rather than reports, on some hostile input (an unresolved or
+  // exploding alias, nesting deep enough to overflow the stack): still a located config error.
+  const yamlThrew = (err: unknown): ChecksConfigError => {
+    const pos = (err as { pos?: [number, number] } | null)?.pos?.[0] ?? 0;
+    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    return new ChecksConfigError([{ ...at(pos), message: `invalid YAML: ${message}` }]);
+  };
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(source, { lineCounter, prettyErrors: false });
+  } catch (err) {
+    throw yamlThrew(err);
+  }
 
   if (doc.errors.length > 0) {
     // One syntax slip often produces several errors on the same line; the first says it best.
@@ -63,7 +75,12 @@ export function parseChecksFile(source: string, file: string): ChecksFile {
     throw new ChecksConfigError(problems);
   }
 
-  const data: unknown = doc.toJS();
+  let data: unknown;
+  try {
+    data = doc.toJS();
+  } catch (err) {
+    throw yamlThrew(err);
+  }
   if (data === null || data === undefined) {
     throw new ChecksConfigError([{ ...at(0), message: 'the file is empty: it needs a `checks:` list' }]);
   }

@@ -25,6 +25,8 @@ export function normalizeDomain(input: string): NormalizedDomain {
       return { ok: false, reason: 'not a valid URL' };
     }
   } else {
+    const scheme = /^([a-z][a-z0-9+.-]*):(?!\d+(?:[/?#]|$))/i.exec(text);
+    if (scheme) return { ok: false, reason: `not a web address (${scheme[1]?.toLowerCase()})` };
     text = text.replace(/[/?#].*$/, '').replace(/:\d+$/, '');
   }
   if (text.startsWith('[') || text.includes(':')) return { ok: false, reason: 'an IP address, not a domain' };

@@ -105,6 +105,22 @@ checks:
       ]);
     });
 
+    it('YAML the library throws on (unresolved or exploding aliases) is a located config error too', () => {
+      const unresolved = problemsOf('checks: *missing\n');
+      expect(unresolved).toHaveLength(1);
+      expect(unresolved[0]).toMatch(/^checks\.yml:\d+:\d+: invalid YAML: /);
+      const lol = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+      for (let i = 1; i < 12; i++)
+        lol.push(
+          `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10)
+            .fill(`*${String.fromCharCode(96 + i)}`)
+            .join(', ')}]`,
+        );
+      const bomb = problemsOf(`${lol.join('\n')}\nchecks: *l\n`);
+      expect(bomb).toHaveLength(1);
+      expect(bomb[0]).toMatch(/^checks\.yml:\d+:\d+: invalid YAML: /);
+    });
+
     it('an empty file', () => {
       expect(problemsOf('# nothing here\n')).toEqual(['checks.yml:1:1: the file is empty: it needs a `checks:` list']);
     });

@@ -34,6 +34,9 @@ export function runCli(
       env: childEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // Decode as UTF-8 streams: a character split across two chunks must not become U+FFFD.
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {
@@ -61,6 +64,8 @@ export interface RunningCli {
 /** Starts `pipectl` in the background, as a worker under a process supervisor. */
 export function startCli(args: string[], env: Record<string, string | undefined> = {}): RunningCli {
   const child = spawn(process.execPath, [binPath, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.setEncoding('utf8');
+  child.stderr?.setEncoding('utf8');
   let out = '';
   child.stdout?.on('data', (d) => {
     out += d;

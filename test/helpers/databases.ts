@@ -40,9 +40,10 @@ async function createServerDatabase(): Promise<{
   await admin.query(`create database ${name} template ${templateDatabase}`);
   await admin.end();
   const url = withDatabase(serverUrl, name);
-  const db = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 5, types: int8 }) }),
-  });
+  const pool = new pg.Pool({ connectionString: url, max: 5, types: int8 });
+  // A test that terminates backends (pg_terminate_backend) must not crash the runner through an idle client.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
     url,
