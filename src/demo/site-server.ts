@@ -54,7 +54,10 @@ async function answer(route: Route, req: IncomingMessage, res: ServerResponse, s
  * demo and the tests crawl realistic domains without the network. Reach it with `--connect-to`
  * (curl semantics): the crawler still believes it talks to `jenkinseyecare.com:80`.
  */
-export async function startSiteServer(sites: Record<string, Site>): Promise<SiteServer> {
+export async function startSiteServer(
+  sites: Record<string, Site>,
+  options: { onRequest?: (host: string, req: IncomingMessage) => void } = {},
+): Promise<SiteServer> {
   const closing = new AbortController();
   const sockets = new Set<Socket>();
   let count = 0;
@@ -63,6 +66,7 @@ export async function startSiteServer(sites: Record<string, Site>): Promise<Site
     const host = String(req.headers.host ?? '')
       .replace(/:\d+$/, '')
       .toLowerCase();
+    options.onRequest?.(host, req);
     const route = sites[host]?.[req.url ?? '/'];
     if (route === undefined) {
       res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' });
