@@ -24,7 +24,7 @@ import { serveFiles } from './serve-files.js';
  *
  * Diagnosis only: --diagnostic-node-flags "<flags>" starts every child (both tools) with those
  * Node/V8 flags, to see what a runtime setting would change (docs/design-notes.md uses
- * `--wasm-tiering-budget=2000000000` to take undici's WebAssembly recompilation out). `pipectl
+ * `--max-semi-space-size=4` to cap the young generation). `pipectl
  * process` does not run with them, so such a run judges no goal and exits 2.
  */
 
