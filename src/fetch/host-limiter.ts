@@ -9,7 +9,10 @@ export interface HostLimiterOptions {
 
 interface HostState {
   limit: LimitFunction;
+  /** When the next request may start, as reserved by the last one granted a slot. */
   nextStart: number;
+  /** When the last request actually started. */
+  lastStart: number;
 }
 
 /** Host states kept idle before they are forgotten, so that a long-running worker does not grow without end. */
@@ -61,8 +64,17 @@ export class HostLimiter {
     const startAt = Math.max(state.nextStart, performance.now());
     state.nextStart = startAt + this.delayMs;
     try {
-      // A timer can fire up to a millisecond early (libuv's clock is coarse): wait out the rest.
-      while (performance.now() < startAt) await sleep(Math.max(1, startAt - performance.now()), signal);
+      // A timer can fire up to a millisecond early (libuv's clock is coarse), and the request
+      // before this one may have started late (a busy event loop): wait out the rest, counted
+      // from when that request really started.
+      for (;;) {
+        const due = Math.max(startAt, state.lastStart + this.delayMs);
+        const now = performance.now();
+        if (now >= due) break;
+        await sleep(Math.max(1, due - now), signal);
+      }
+      state.lastStart = performance.now();
+      state.nextStart = Math.max(state.nextStart, state.lastStart + this.delayMs);
     } catch (err) {
       release();
       throw err;
@@ -79,7 +91,7 @@ export class HostLimiter {
     let state = this.hosts.get(host);
     if (state === undefined) {
       if (this.hosts.size >= maxIdleHosts) this.forgetIdle();
-      state = { limit: pLimit(this.concurrency), nextStart: 0 };
+      state = { limit: pLimit(this.concurrency), nextStart: 0, lastStart: Number.NEGATIVE_INFINITY };
       this.hosts.set(host, state);
     }
     return state;
