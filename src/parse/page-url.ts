@@ -1,4 +1,5 @@
 import { domainToASCII } from 'node:url';
+import { isCanonicalHttpUrl } from './sitemap-fields.js';
 
 /** Why a sitemap entry is not imported as a page. */
 export type PageUrlRejection =
@@ -22,6 +23,16 @@ export const maxPageUrlLength = 2048;
 
 /** The host a domain's pages may live on: the domain itself, without `www.`, in ASCII form. */
 function siteHost(domain: string): string {
+  // WF5 asks for one domain thousands of times in a row; domainToASCII is not free.
+  if (domain === lastDomain) return lastSite;
+  lastSite = computeSiteHost(domain);
+  lastDomain = domain;
+  return lastSite;
+}
+let lastDomain = '';
+let lastSite = '';
+
+function computeSiteHost(domain: string): string {
   const ascii = domainToASCII(domain.trim().toLowerCase().replace(/\.$/, '')) || domain.trim().toLowerCase();
   return ascii.startsWith('www.') ? ascii.slice(4) : ascii;
 }
@@ -39,6 +50,14 @@ function siteHost(domain: string): string {
 export function normalisePageUrl(raw: string, domain: string): PageUrlResult {
   const text = raw.trim();
   if (text.length > maxPageUrlLength) return { ok: false, reason: 'too_long' };
+  // The sitemap reader's URLs are nearly all already in the parser's form (no fragment, no
+  // credentials, a lower-case host without port or trailing dot): only the site is left to check.
+  if (isCanonicalHttpUrl(text)) {
+    const hostStart = text.indexOf('//') + 2;
+    return onSite(text.slice(hostStart, text.indexOf('/', hostStart)), domain)
+      ? { ok: true, url: text }
+      : { ok: false, reason: 'off_site' };
+  }
   let url: URL;
   try {
     url = new URL(text);
@@ -52,9 +71,15 @@ export function normalisePageUrl(raw: string, domain: string): PageUrlResult {
   url.password = '';
   if (url.hostname.endsWith('.')) url.hostname = url.hostname.slice(0, -1);
 
-  const site = siteHost(domain);
-  const host = url.hostname;
-  if (host !== site && !host.endsWith(`.${site}`)) return { ok: false, reason: 'off_site' };
+  if (!onSite(url.hostname, domain)) return { ok: false, reason: 'off_site' };
   const href = url.href;
   return href.length > maxPageUrlLength ? { ok: false, reason: 'too_long' } : { ok: true, url: href };
+}
+
+/** Whether a (normalised) host is the domain's site or one of its subdomains. */
+function onSite(host: string, domain: string): boolean {
+  const site = siteHost(domain);
+  return (
+    host === site || (host.length > site.length && host.endsWith(site) && host[host.length - site.length - 1] === '.')
+  );
 }

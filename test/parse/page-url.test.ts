@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { maxPageUrlLength, normalisePageUrl } from '../../src/parse/page-url.js';
 
@@ -31,5 +32,29 @@ describe('normalisePageUrl', () => {
     [`https://example.com/${'a'.repeat(maxPageUrlLength)}`, 'example.com', 'too_long'],
   ])('%s on %s is rejected as %s', (raw, domain, reason) => {
     expect(normalisePageUrl(raw, domain)).toEqual({ ok: false, reason });
+  });
+
+  // Canonical URLs (most of a sitemap) skip the URL parser; a fragment sends the same URL through
+  // it, so the two paths must give the same answer.
+  it('answers the same with and without the URL parser', () => {
+    const label = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?$/);
+    const host = fc.oneof(
+      fc.constantFrom('example.com', 'www.example.com', 'shop.example.com', 'notexample.com', 'example.com.evil.net'),
+      fc.tuple(label, fc.constantFrom('example.com', 'other.org')).map(([l, d]) => `${l}.${d}`),
+    );
+    const path = fc.stringMatching(/^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]{0,30}(\?[a-z0-9=&]{0,10})?$/);
+    fc.assert(
+      fc.property(
+        fc.constantFrom('http', 'https'),
+        host,
+        path,
+        fc.constantFrom('example.com', 'www.example.com', 'Example.COM'),
+        (scheme, h, p, domain) => {
+          const url = `${scheme}://${h}${p}`;
+          expect(normalisePageUrl(url, domain)).toEqual(normalisePageUrl(`${url}#fragment`, domain));
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
