@@ -122,45 +122,77 @@ export function createPageImportStage(config: PageImportStageConfig): StageHandl
       // A domain already full from its other files: do not even download this one.
       if (await isDomainFullWithoutFile(ctx.db, file, maxUrls)) return { ...result, capped: true };
 
+      // While one batch is being inserted, the next is read and normalised: the database and
+      // JavaScript work side by side (two cores), and at most one insert is in flight. Only when
+      // the batch cannot reach the cap, though: one that may reach it is waited for, so that
+      // reading stops right there, as it would without the overlap.
       let rows: PageRow[] = [];
-      const flush = async () => {
-        const { inserted, cutAt } = await insertPages(ctx.db, file, rows, maxUrls);
-        result.inserted += inserted;
-        if (cutAt !== null) {
-          result.capped = true;
-          result.urlCount = cutAt - 1;
-        }
+      let inserting: Promise<void> = Promise.resolve();
+      /** Room left under the cap after the last insert (other workers may since have used some). */
+      let knownRoom = -1;
+      const startInsert = (): boolean => {
+        const batch = rows;
         rows = [];
+        // What was rejected up to this batch's end; entries read ahead of a cap do not count.
+        const rejected = { offSite: result.offSite, invalid: result.invalid };
+        const mayReachCap = knownRoom < batch.length;
+        inserting = insertPages(ctx.db, file, batch, maxUrls).then(({ inserted, cutAt, room }) => {
+          result.inserted += inserted;
+          knownRoom = room - inserted;
+          if (cutAt !== null) {
+            result.capped = true;
+            result.urlCount = cutAt - 1;
+            result.offSite = rejected.offSite;
+            result.invalid = rejected.invalid;
+          }
+        });
+        // Awaited before the next insert, and in the finally below; until then, not "unhandled".
+        inserting.catch(() => {});
+        return mayReachCap;
       };
 
       const batches = await config.entries.open(file, ctx.signal);
-      reading: for await (const batch of batches) {
-        ctx.signal.throwIfAborted();
-        assertListsPages(batches, file);
-        for (const entry of batch) {
-          result.urlCount++;
-          const page = normalisePageUrl(entry.url, domain);
-          if (!page.ok) {
-            if (page.reason === 'off_site') result.offSite++;
-            else result.invalid++;
-            continue;
-          }
-          rows.push({
-            seq: result.urlCount,
-            url: page.url,
-            lastmod: entry.lastmod && !Number.isNaN(entry.lastmod.getTime()) ? entry.lastmod.toISOString() : null,
-            changefreq: entry.changefreq,
-            priority: entry.priority,
-          });
-          if (rows.length >= insertBatchSize) {
-            await flush();
-            // Leaving the loop calls the reader's return(), which stops the download.
+      try {
+        reading: for await (const batch of batches) {
+          ctx.signal.throwIfAborted();
+          assertListsPages(batches, file);
+          for (const entry of batch) {
             if (result.capped) break reading;
+            result.urlCount++;
+            const page = normalisePageUrl(entry.url, domain);
+            if (!page.ok) {
+              if (page.reason === 'off_site') result.offSite++;
+              else result.invalid++;
+              continue;
+            }
+            rows.push({
+              seq: result.urlCount,
+              url: page.url,
+              lastmod: entry.lastmod && !Number.isNaN(entry.lastmod.getTime()) ? entry.lastmod.toISOString() : null,
+              changefreq: entry.changefreq,
+              priority: entry.priority,
+            });
+            if (rows.length >= insertBatchSize) {
+              await inserting;
+              // The cap filled: leaving the loop calls the reader's return(), which stops the download.
+              if (result.capped) break reading;
+              if (startInsert()) {
+                await inserting;
+                if (result.capped) break reading;
+              }
+            }
           }
         }
+        assertListsPages(batches, file);
+        await inserting;
+        if (!result.capped && rows.length > 0) {
+          startInsert();
+          await inserting;
+        }
+      } finally {
+        // Never leave a statement running after run() has ended, whatever ended it.
+        await inserting.catch(() => {});
       }
-      assertListsPages(batches, file);
-      if (!result.capped && rows.length > 0) await flush();
       result.invalid += batches.summary?.skipped ?? 0;
       result.readError = batches.summary?.error ?? null;
       return result;
@@ -284,7 +316,8 @@ async function recordFileError(trx: Transaction<Database>, sitemapFileId: number
 
 /**
  * Inserts one batch of a file's pages, within the domain's page cap, and returns how many it
- * inserted and the `seq` of the first new page that did not fit (null if all fitted).
+ * inserted, the `seq` of the first new page that did not fit (null if all fitted), and the room
+ * the cap left before this batch.
  *
  * The cap is counted across all of the domain's sitemap files, which other workers import at
  * the same time; so each batch runs in a short transaction that first locks the domain row
@@ -301,11 +334,11 @@ async function insertPages(
   file: SitemapFile,
   rows: PageRow[],
   maxUrls: number,
-): Promise<{ inserted: number; cutAt: number | null }> {
+): Promise<{ inserted: number; cutAt: number | null; room: number }> {
   const unique = new Map<string, PageRow>();
   for (const row of rows) if (!unique.has(row.url)) unique.set(row.url, row);
   const batch = [...unique.values()];
-  if (batch.length === 0) return { inserted: 0, cutAt: null };
+  if (batch.length === 0) return { inserted: 0, cutAt: null, room: -1 };
   const columns = sql`unnest(
     ${batch.map((r) => r.url)}::text[],
     ${batch.map((r) => r.lastmod)}::timestamptz[],
@@ -327,7 +360,7 @@ async function insertPages(
         order by t.seq
         on conflict (domain_id, url) do nothing
       `.execute(trx);
-      return { inserted: Number(result.numAffectedRows ?? 0n), cutAt: null };
+      return { inserted: Number(result.numAffectedRows ?? 0n), cutAt: null, room };
     }
     // Near the cap: rank the rows not yet imported, insert those that fit, report the first that does not.
     const { rows: out } = await sql<{ inserted: number; cut_at: number | null }>`
@@ -348,6 +381,6 @@ async function insertPages(
         (select count(*)::int from ins) as inserted,
         (select min(f.seq)::int from fresh f where f.rank > ${room}) as cut_at
     `.execute(trx);
-    return { inserted: out[0]?.inserted ?? 0, cutAt: out[0]?.cut_at ?? null };
+    return { inserted: out[0]?.inserted ?? 0, cutAt: out[0]?.cut_at ?? null, room };
   });
 }

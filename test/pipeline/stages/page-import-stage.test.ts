@@ -281,6 +281,32 @@ describe.each(backends)('the page_import stage on $name', ({ name, skip }) => {
         });
       });
 
+      it('a read error while a batch is being inserted: run() ends only after that insert', async () => {
+        // Far from the cap, batch 2 is inserted while batch 3 is read; batch 3 fails to read.
+        const url = 'https://parallel.de/sitemap.xml';
+        const stage = createPageImportStage({
+          insertBatchSize: 2,
+          entries: {
+            async open() {
+              return {
+                async *[Symbol.asyncIterator]() {
+                  yield urls('https://parallel.de/p/', 1, 2);
+                  yield urls('https://parallel.de/p/', 3, 4);
+                  throw new Error('connection reset while reading the sitemap');
+                },
+              };
+            },
+          },
+        });
+        const { domainId } = await seedFile(t.db, 'parallel.de', url);
+        const [job] = await claimAll(t.db, 'page_import');
+        if (job === undefined) throw new Error('no job claimed');
+        await expect(runOnly(t.db, stage, job, { maxUrls: 1000 })).rejects.toThrow('connection reset');
+        expect((await pagesOf(t.db, domainId)).map((p) => p.url)).toEqual(
+          urls('https://parallel.de/p/', 1, 4).map((e) => e.url),
+        );
+      });
+
       it('after the last attempt, records the error and still scans the pages it did import', async () => {
         const url = 'https://wackel.de/sitemap.xml';
         const stage = createPageImportStage({
