@@ -80,7 +80,8 @@ function generatedSource(entries: PageEntry[], batch = 1000): SitemapEntrySource
 
 /** An empty schema with one domain, its sitemap file and a claimed page_import job. */
 async function freshJob(db: Kysely<Database>): Promise<{ job: Job; domainId: number; fileId: number }> {
-  await sql`truncate domains, jobs, job_events cascade`.execute(db);
+  // pages named too: truncating domains alone empties pages with a delete (migration 0006), leaving dead rows.
+  await sql`truncate domains, pages, jobs, job_events cascade`.execute(db);
   const { id: domainId } = await db
     .insertInto('domains')
     .values({ domain, sitemap_analysis_status: 'complete' })
