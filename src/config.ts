@@ -56,6 +56,13 @@ export function resolveConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = 
       'the database URL must start with postgres:// or postgresql:// — fix DATABASE_URL or --database-url',
     );
   }
+  if (databaseUrl !== undefined && !URL.canParse(databaseUrl)) {
+    // The URL itself is not printed: it may hold a password.
+    throw new PipectlError(
+      'invalid_config',
+      'the database URL cannot be parsed (check the port, and percent-encode special characters in the user name and password) — fix DATABASE_URL or --database-url',
+    );
+  }
   return Object.freeze({
     databaseUrl,
     dataDir: path.resolve(flags['data-dir'] ?? (env.PIPECTL_DATA_DIR || defaultDataDir)),

@@ -61,6 +61,15 @@ describe('the pipectl CLI', () => {
     expect(r.stderr).toContain('must start with postgres://');
   });
 
+  it('names the setting when the database URL cannot be parsed, and not the password', async () => {
+    const r = await runCli(['db', 'status'], { DATABASE_URL: 'postgres://app:s3cret w0rd@127.0.0.1:54x2/x' });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      'pipectl: the database URL cannot be parsed (check the port, and percent-encode special characters in the user name and password) — fix DATABASE_URL or --database-url',
+    );
+    expect(r.stderr).not.toContain('w0rd');
+  });
+
   it('never prints the database password', async () => {
     const r = await runCli(['db', 'status', '--json'], { DATABASE_URL: 'postgres://postgres:s3cret-pw@127.0.0.1:1/x' });
     expect(r.stdout + r.stderr).not.toContain('s3cret-pw');
