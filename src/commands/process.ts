@@ -31,7 +31,10 @@ SIGINT/SIGTERM stop claiming, give running jobs --shutdown-grace to finish, then
       description: `Run only these stages (repeatable): ${userStages.join(', ')}. [default: all]`,
       multiple: true,
     }),
-    'until-idle': Flags.boolean({ description: 'Exit when no runnable job or queued domain is left.' }),
+    'until-idle': Flags.boolean({
+      description:
+        'Exit when no job is runnable or untried and no domain is queued (retries scheduled later are not waited for).',
+    }),
     'max-jobs': Flags.integer({ description: 'Exit after this many jobs.', min: 1 }),
     'poll-interval': Flags.string({
       description: 'How often to poll, take in domains and rescue leases.',

@@ -80,6 +80,8 @@ function errorCode(err: unknown): string {
  */
 export class HttpClient {
   readonly userAgent: string;
+  /** The least time between the starts of two requests to one host, in ms. */
+  readonly perHostDelayMs: number;
   private readonly agent: InstanceType<typeof Agent>;
   private readonly limiter: HostLimiter;
   private readonly options: Required<
@@ -95,9 +97,10 @@ export class HttpClient {
       maxRedirects: options.maxRedirects ?? 5,
       maxBytes: options.maxBytes ?? defaultMaxBytes,
     };
+    this.perHostDelayMs = options.perHostDelayMs ?? 100;
     this.limiter = new HostLimiter({
       concurrency: options.perHostConcurrency ?? 2,
-      delayMs: options.perHostDelayMs ?? 100,
+      delayMs: this.perHostDelayMs,
     });
     this.agent = new Agent({
       connect: guardedConnector({

@@ -38,6 +38,21 @@ describe.each(backends)('the worker on $name', ({ name, skip }) => {
       expect(w.stopped_at).toBeInstanceOf(Date);
     });
 
+    it('--until-idle waits for an untried job scheduled later, not for a retry scheduled later', async () => {
+      await insertNoopJobs(t.db, 2, { record: true });
+      // One never tried, due in 600 ms (as WF5 spaces a site's scans); one retry due in an hour.
+      await sql`
+        update jobs set run_at = now() + case when ctid = (select min(ctid) from jobs)
+          then interval '600 milliseconds' else interval '1 hour' end,
+          attempts = case when ctid = (select min(ctid) from jobs) then 0 else 1 end
+      `.execute(t.db);
+      const started = performance.now();
+      const summary = await worker({ concurrency: 2 }).run();
+      expect(summary).toMatchObject({ completed: 1, reason: 'idle' });
+      expect(performance.now() - started).toBeGreaterThanOrEqual(500);
+      expect(await jobStatusCounts(t.db)).toEqual({ complete: 1, pending: 1 });
+    });
+
     it('stops after --max-jobs', async () => {
       await insertNoopJobs(t.db, 30);
       const summary = await worker({ concurrency: 4, maxJobs: 10, untilIdle: false }).run();

@@ -11,6 +11,8 @@ export interface JobSpec {
   priority?: number;
   maxAttempts?: number;
   runAt?: Date;
+  /** Added to `runAt` (default: now, by the database's clock), in ms. */
+  runAfterMs?: number;
 }
 
 /** The channel workers LISTEN on; a notification only wakes them, the poll is the source of truth. */
@@ -32,7 +34,7 @@ export async function enqueueJobs(trx: Transaction<Database>, specs: JobSpec[]):
     with created as (
     insert into jobs (job_type, domain_id, sitemap_file_id, page_id, payload, priority, max_attempts, run_at)
     select t.job_type, t.domain_id, t.sitemap_file_id, t.page_id, t.payload, t.priority, t.max_attempts,
-      coalesce(t.run_at, now())
+      coalesce(t.run_at, now()) + t.run_after_ms * interval '1 millisecond'
     from unnest(
       ${col((s) => s.jobType)}::text[],
       ${col((s) => s.domainId ?? null)}::bigint[],
@@ -41,8 +43,9 @@ export async function enqueueJobs(trx: Transaction<Database>, specs: JobSpec[]):
       ${col((s) => JSON.stringify(s.payload ?? {}))}::jsonb[],
       ${col((s) => s.priority ?? 0)}::int[],
       ${col((s) => s.maxAttempts ?? 5)}::int[],
-      ${col((s) => s.runAt?.toISOString() ?? null)}::timestamptz[]
-    ) as t(job_type, domain_id, sitemap_file_id, page_id, payload, priority, max_attempts, run_at)
+      ${col((s) => s.runAt?.toISOString() ?? null)}::timestamptz[],
+      ${col((s) => s.runAfterMs ?? 0)}::float8[]
+    ) as t(job_type, domain_id, sitemap_file_id, page_id, payload, priority, max_attempts, run_at, run_after_ms)
     on conflict (job_type, (coalesce(page_id, sitemap_file_id, domain_id))) where status in ('pending', 'running')
     do nothing
     returning job_id

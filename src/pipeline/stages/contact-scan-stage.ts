@@ -300,6 +300,13 @@ export interface ContactScanScope {
   sitemapFileId?: number;
   /** Pages per job; default 25. */
   batchSize?: number;
+  /**
+   * How far apart to schedule the domain's batches, in ms (default 0: all at once). A site's
+   * pages cannot be fetched faster than the fetch layer's per-host delay allows, so a second
+   * batch of the same site started at once would only hold a worker slot while it waits; spaced,
+   * the slots go to other sites meanwhile. Counted after the domain's live batches.
+   */
+  spacingMs?: number;
   logger?: Logger;
 }
 
@@ -331,10 +338,25 @@ export async function enqueueContactScans(trx: Transaction<Database>, scope: Con
     order by p.id
   `.execute(trx);
   const rows = pending.filter((r) => !covered.has(Number(r.id)));
+  const spacingMs = scope.spacingMs ?? 0;
+  let queued = 0;
+  if (spacingMs > 0 && rows.length > 0) {
+    const { rows: counted } = await sql<{ n: number }>`select count(*)::int as n from jobs j where ${live}`.execute(
+      trx,
+    );
+    queued = counted[0]?.n ?? 0;
+  }
   const specs: JobSpec[] = [];
   for (let i = 0; i < rows.length; i += batchSize) {
     const pageIds = rows.slice(i, i + batchSize).map((r) => r.id);
-    specs.push({ jobType: 'contact_scan', domainId: scope.domainId, pageId: pageIds[0], payload: { pageIds } });
+    const runAfterMs = (queued + specs.length) * spacingMs;
+    specs.push({
+      jobType: 'contact_scan',
+      domainId: scope.domainId,
+      pageId: pageIds[0],
+      payload: { pageIds },
+      runAfterMs,
+    });
   }
   const created = await enqueueJobs(trx, specs);
   if (created < specs.length) {

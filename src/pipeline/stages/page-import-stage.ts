@@ -45,6 +45,12 @@ export interface PageImportStageConfig {
   insertBatchSize?: number;
   /** Pages per `contact_scan` job enqueued; default {@link defaultContactScanBatchSize}. */
   contactScanBatchSize?: number;
+  /**
+   * The fetch layer's per-host delay between request starts, in ms (default 0). A domain's
+   * `contact_scan` batches are scheduled batch size × this apart: its pages cannot be fetched
+   * faster, and the worker slots go to other sites meanwhile (see `enqueueContactScans`).
+   */
+  perHostDelayMs?: number;
 }
 
 /** What `run` learned; `commit` records it. */
@@ -103,6 +109,7 @@ interface PageRow {
 export function createPageImportStage(config: PageImportStageConfig): StageHandler<PageImportResult> {
   const insertBatchSize = config.insertBatchSize ?? defaultInsertBatchSize;
   const scanBatchSize = config.contactScanBatchSize ?? defaultContactScanBatchSize;
+  const scanSpacingMs = scanBatchSize * (config.perHostDelayMs ?? 0);
   return {
     jobType: 'page_import',
 
@@ -209,6 +216,7 @@ export function createPageImportStage(config: PageImportStageConfig): StageHandl
         domainId: result.domainId,
         sitemapFileId: result.sitemapFileId,
         batchSize: scanBatchSize,
+        spacingMs: scanSpacingMs,
         logger: ctx.logger,
       });
       ctx.logger.info(
@@ -231,6 +239,7 @@ export function createPageImportStage(config: PageImportStageConfig): StageHandl
         domainId: file.domain_id,
         sitemapFileId: job.sitemap_file_id,
         batchSize: scanBatchSize,
+        spacingMs: scanSpacingMs,
         logger: ctx.logger,
       });
     },

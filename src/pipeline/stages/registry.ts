@@ -33,6 +33,7 @@ export function createStageRegistry(selected: readonly JobType[], deps?: StageDe
       createPageImportStage({
         entries: fetchLayerSitemapSource(need(deps).client),
         maxUrls: deps?.maxUrls,
+        perHostDelayMs: need(deps).client.perHostDelayMs,
       }) as StageHandler,
     contact_scan: () => createContactScanStage(fetchLayerPageAccess(need(deps).client, robots())) as StageHandler,
     noop: () => noopStage as StageHandler,

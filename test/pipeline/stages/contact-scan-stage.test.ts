@@ -185,6 +185,25 @@ describe.each(backends)('the contact_scan stage on $name', ({ name, skip }) => {
       ).rejects.toThrow(/jobs_input_present/);
     });
 
+    it('spaces a site’s batches by spacingMs, after the batches already queued for it', async () => {
+      const { domainId } = await seedPages(t.db, 'www.muster.de', ['/a', '/b', '/c', '/d', '/e']);
+      await t.db.transaction().execute((trx) => enqueueContactScans(trx, { domainId, batchSize: 2, spacingMs: 2500 }));
+      const delays = async () =>
+        (
+          await sql<{ s: number }>`
+            select extract(epoch from run_at - created_at)::float8 as s from jobs order by run_at
+          `.execute(t.db)
+        ).rows.map((r) => Math.round(r.s * 10) / 10);
+      expect(await delays()).toEqual([0, 2.5, 5]);
+      // Two more pages later (another sitemap file): queued behind the three live batches.
+      await t.db
+        .insertInto('pages')
+        .values(['/f', '/g'].map((p) => ({ domain_id: domainId, url: `https://www.muster.de${p}` })))
+        .execute();
+      await t.db.transaction().execute((trx) => enqueueContactScans(trx, { domainId, batchSize: 2, spacingMs: 2500 }));
+      expect(await delays()).toEqual([0, 2.5, 5, 7.5]);
+    });
+
     it('enqueues scans only for pending pages no live job covers', async () => {
       const { domainId, idOf } = await seedPages(t.db, 'www.muster.de', ['/kontakt', '/impressum', '/karriere']);
       const enqueue = () => t.db.transaction().execute((trx) => enqueueContactScans(trx, { domainId, batchSize: 2 }));
