@@ -90,10 +90,11 @@ interface ScanOutcome {
  *
  * Each page gets its own status: `complete`, `skipped` (robots.txt disallows it, or it is not
  * HTML) or `error` (HTTP error, network failure); one page's failure never fails the others.
- * Only when every page of the batch failed transiently does the job fail and retry, since that
- * is the site or the network being down, not one bad page; after its last attempt `onFailed`
- * marks the pages `error`. Contacts are upserted per domain and keep the page they were first
- * seen on.
+ * A page that failed transiently (network, timeout, 408, 429, 5xx) is retried with the job's
+ * backoff: its complete and skipped siblings are recorded at once, and the retry scans only
+ * the pages still pending. On the job's last attempt such a page is recorded `error`; when
+ * every page of the batch failed, the job fails and `onFailed` marks them `error`. Contacts
+ * are upserted per domain and keep the page they were first seen on.
  */
 export function createContactScanStage(config: ContactScanStageConfig): StageHandler<ContactScanResult> {
   const pageConcurrency = config.pageConcurrency ?? defaultPageConcurrency;
@@ -134,8 +135,21 @@ export function createContactScanStage(config: ContactScanStageConfig): StageHan
       const pages = await pagesToScan(ctx.db, job);
       const limit = pLimit(pageConcurrency);
       const outcomes = await Promise.all(pages.map((page) => limit(() => scanPage(page, ctx.signal))));
-      if (outcomes.length > 0 && outcomes.every((o) => o.transient)) {
+      const failed = outcomes.filter((o) => o.transient);
+      if (failed.length > 0 && failed.length === outcomes.length) {
         throw new Error(`all ${outcomes.length} pages failed, the first with: ${outcomes[0]?.scan.error}`);
+      }
+      if (failed.length > 0 && job.attempts < job.max_attempts) {
+        // Keep what is final (complete and skipped pages, their contacts) and retry the job: its
+        // next attempt scans only the pages still pending. Idempotent writes, as run() may make.
+        const final = outcomes.map((o) => o.scan).filter((p) => p.status === 'complete' || p.status === 'skipped');
+        await ctx.db.transaction().execute(async (trx) => {
+          await recordPageStatuses(trx, final);
+          await upsertContacts(trx, { domainId: job.domain_id ?? 0, pages: final });
+        });
+        throw new Error(
+          `${failed.length} of ${outcomes.length} pages failed and are retried, the first with: ${failed[0]?.scan.error}`,
+        );
       }
       return { domainId: job.domain_id, pages: outcomes.map((o) => o.scan) };
     },

@@ -4,7 +4,7 @@ import type { Database } from '../../../src/db/schema.js';
 import { createContactScanStage, enqueueContactScans } from '../../../src/pipeline/stages/contact-scan-stage.js';
 import { backends, useTestDatabase } from '../../helpers/databases.js';
 import { type FixtureServer, loopbackFetcher, robotsTxtPolicy, startFixtureSites } from './fixture-sites.js';
-import { claimAll, requeue, runOnly, runPendingJobs, silentLogger } from './run-stage-job.js';
+import { claimAll, commitOnly, requeue, runOnly, runPendingJobs, silentLogger } from './run-stage-job.js';
 
 const userAgent = 'pipectl-test';
 const page = (body: string) => ({ body: `<!doctype html><html><body>${body}</body></html>` });
@@ -92,11 +92,13 @@ describe.each(backends)('the contact_scan stage on $name', ({ name, skip }) => {
       { kind: 'phone', value: '+49301234567', first_seen_on: 'https://www.muster.de/kontakt' },
     ];
 
+    /** The pages and their scans; one attempt per job, so that a 503 page is recorded at once. */
     async function seedAndEnqueue(batchSize = 25) {
       const seeded = await seedPages(t.db, 'www.muster.de', allPaths);
       await t.db
         .transaction()
         .execute((trx) => enqueueContactScans(trx, { domainId: seeded.domainId, batchSize, logger: silentLogger }));
+      await t.db.updateTable('jobs').set({ max_attempts: 1 }).execute();
       return seeded;
     }
 
@@ -149,6 +151,55 @@ describe.each(backends)('the contact_scan stage on $name', ({ name, skip }) => {
         'www.muster.de /fehlt',
         'www.muster.de /robots.txt',
         'www.muster.de /wartung',
+      ]);
+    });
+
+    it('a page that fails transiently beside good ones is retried alone; the good ones are kept', async () => {
+      const pages = sites['www.muster.de'] as Record<string, { status?: number; body?: string }>;
+      pages['/bald'] = { status: 503, body: 'back soon' };
+      try {
+        const { domainId } = await seedPages(t.db, 'www.muster.de', ['/kontakt', '/bald']);
+        await t.db.transaction().execute((trx) => enqueueContactScans(trx, { domainId }));
+        const [job] = await claimAll(t.db, 'contact_scan');
+        if (job === undefined) throw new Error('no job claimed');
+        expect(job.attempts).toBeLessThan(job.max_attempts);
+        await expect(runOnly(t.db, stage(), job)).rejects.toThrow(
+          '1 of 2 pages failed and are retried, the first with: HTTP 503',
+        );
+        expect(await pageRows(domainId)).toEqual([
+          { url: 'https://www.muster.de/kontakt', contact_scan_status: 'complete', contact_scan_error: null },
+          { url: 'https://www.muster.de/bald', contact_scan_status: 'pending', contact_scan_error: null },
+        ]);
+        expect((await contactRows(domainId)).map((c) => c.value)).toContain('info@muster.de');
+
+        // The site recovers; the retry fetches only the page that failed.
+        pages['/bald'] = { body: '<p>Bald: bald@muster.de</p>' };
+        const before = server.requests.length;
+        const retried = await runOnly(t.db, stage(), { ...job, attempts: job.attempts + 1 });
+        await commitOnly(t.db, stage(), { ...job, attempts: job.attempts + 1 }, retried);
+        expect(server.requests.slice(before).filter((r) => !r.endsWith('/robots.txt'))).toEqual([
+          'www.muster.de /bald',
+        ]);
+        expect(await pageRows(domainId)).toEqual([
+          { url: 'https://www.muster.de/kontakt', contact_scan_status: 'complete', contact_scan_error: null },
+          { url: 'https://www.muster.de/bald', contact_scan_status: 'complete', contact_scan_error: null },
+        ]);
+        expect((await contactRows(domainId)).map((c) => c.value)).toContain('bald@muster.de');
+      } finally {
+        delete pages['/bald'];
+      }
+    });
+
+    it('on the last attempt, a page that fails transiently beside good ones is recorded error', async () => {
+      const { domainId } = await seedPages(t.db, 'www.muster.de', ['/kontakt', '/wartung']);
+      await t.db.transaction().execute((trx) => enqueueContactScans(trx, { domainId }));
+      const [job] = await claimAll(t.db, 'contact_scan');
+      if (job === undefined) throw new Error('no job claimed');
+      const last = { ...job, attempts: job.max_attempts };
+      await commitOnly(t.db, stage(), last, await runOnly(t.db, stage(), last));
+      expect(await pageRows(domainId)).toEqual([
+        { url: 'https://www.muster.de/kontakt', contact_scan_status: 'complete', contact_scan_error: null },
+        { url: 'https://www.muster.de/wartung', contact_scan_status: 'error', contact_scan_error: 'HTTP 503' },
       ]);
     });
 
