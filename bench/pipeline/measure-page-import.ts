@@ -198,7 +198,7 @@ export async function measurePageImport(url: string, o: { urls: number; repeat: 
     { name: 'normalise', what: 'normalisePageUrl on every URL (JavaScript only)', ms: [], sqlMs: [], statements: 0 },
     {
       name: 'count',
-      what: 'count(*) of the domain’s pages at full size (run before every batch)',
+      what: 'count(*) of the domain’s pages at full size (before every batch until migration 0007)',
       ms: [],
       sqlMs: [],
       statements: 0,

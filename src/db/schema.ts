@@ -126,8 +126,15 @@ export interface CheckRunsTable {
   at: CreatedAt;
 }
 
+/** Each domain's number of pages, kept by triggers on pages (migration 0007) for WF5's cap. */
+export interface DomainPageCountsTable {
+  domain_id: number;
+  pages: number;
+}
+
 export interface Database {
   domains: DomainsTable;
+  domain_page_counts: DomainPageCountsTable;
   jobs: JobsTable;
   job_events: JobEventsTable;
   sitemap_files: SitemapFilesTable;

@@ -114,6 +114,34 @@ describe.each(backends)('pages references on $name', ({ name, skip }) => {
       ]);
     });
 
+    it('keeps each domain’s page count (migration 0007) through inserts, moves, deletes and truncates', async () => {
+      const counts = async () => {
+        const { rows } = await sql<{ domain_id: number; counted: number; actual: number }>`
+          select d.id as domain_id, coalesce(c.pages, 0)::int as counted,
+            (select count(*) from pages p where p.domain_id = d.id)::int as actual
+          from domains d left join domain_page_counts c on c.domain_id = d.id order by d.id
+        `.execute(t.db);
+        for (const r of rows) expect(r.counted, `domain ${r.domain_id}`).toBe(r.actual);
+        return rows.map((r) => r.counted);
+      };
+      const { a, b } = await seed(t.db);
+      expect(await counts()).toEqual([2, 1]);
+      // A statement whose rows partly conflict counts only the rows it inserted.
+      await sql`insert into pages (domain_id, url) values (${a}, 'https://a.example/1'), (${a}, 'https://a.example/3')
+        on conflict do nothing`.execute(t.db);
+      expect(await counts()).toEqual([3, 1]);
+      await t.db.updateTable('pages').set({ domain_id: b }).where('url', '=', 'https://a.example/3').execute();
+      await t.db.updateTable('pages').set({ contact_scan_status: 'complete' }).execute();
+      expect(await counts()).toEqual([2, 2]);
+      await t.db.deleteFrom('pages').where('url', '=', 'https://a.example/1').execute();
+      expect(await counts()).toEqual([1, 2]);
+      await t.db.deleteFrom('domains').where('id', '=', b).execute();
+      expect(await counts()).toEqual([1]);
+      await sql`truncate pages cascade`.execute(t.db);
+      expect(await counts()).toEqual([0]);
+      expect(await t.db.selectFrom('domain_page_counts').selectAll().execute()).toEqual([]);
+    });
+
     it('truncate domains cascade and truncate sitemap_files cascade empty pages', async () => {
       await seed(t.db);
       await sql`truncate domains cascade`.execute(t.db);

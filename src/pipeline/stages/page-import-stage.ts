@@ -308,7 +308,7 @@ async function loadInput(db: Kysely<Database>, job: Job): Promise<{ file: Sitema
 /** Whether the domain has its `maxUrls` pages and none came from this file (so no re-run can differ). */
 async function isDomainFullWithoutFile(db: Kysely<Database>, file: SitemapFile, maxUrls: number): Promise<boolean> {
   const { rows } = await sql<{ full: boolean }>`
-    select (select count(*) from pages where domain_id = ${file.domain_id}) >= ${maxUrls}
+    select coalesce((select pages from domain_page_counts where domain_id = ${file.domain_id}), 0) >= ${maxUrls}
       and not exists (select 1 from pages where sitemap_file_id = ${file.id}) as full
   `.execute(db);
   return rows[0]?.full === true;
@@ -335,8 +335,9 @@ async function recordFileError(trx: Transaction<Database>, sitemapFileId: number
  * from this job's crashed attempt) do not use up the cap: a re-run therefore stops at the same
  * entry as the first run, and `url_count` comes out the same.
  *
- * SQL per batch: the lock, a count, and one `insert … select from unnest(…) … on conflict
- * (domain_id, url) do nothing`; only a batch that may cross the cap ranks its new rows first.
+ * SQL per batch: the lock, the domain's page count (`domain_page_counts`), and one `insert …
+ * select from unnest(…) … on conflict (domain_id, url) do nothing`; only a batch that may cross
+ * the cap ranks its new rows first.
  */
 async function insertPages(
   db: Kysely<Database>,
@@ -357,8 +358,9 @@ async function insertPages(
   ) as t(url, lastmod, changefreq, priority, seq)`;
   return db.transaction().execute(async (trx) => {
     await sql`select 1 from domains where id = ${file.domain_id} for no key update`.execute(trx);
+    // Kept by the pages triggers (migration 0007): one row, however many pages the domain has.
     const { rows: counted } = await sql<{ n: number }>`
-      select count(*)::int as n from pages where domain_id = ${file.domain_id}
+      select coalesce((select pages from domain_page_counts where domain_id = ${file.domain_id}), 0)::int as n
     `.execute(trx);
     const room = Math.max(maxUrls - (counted[0]?.n ?? 0), 0);
     if (batch.length <= room) {
