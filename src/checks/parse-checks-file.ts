@@ -19,6 +19,7 @@ import {
 } from './checks-file-schema.js';
 import { coerceParam } from './coerce-param.js';
 import { parseCondition } from './condition.js';
+import { duplicateYamlKeys } from './duplicate-yaml-keys.js';
 import { parseDuration } from './duration.js';
 import { type LocateOptions, locateInYaml } from './locate-in-yaml.js';
 import { scanSql } from './scan-sql.js';
@@ -57,7 +58,8 @@ export function parseChecksFile(source: string, file: string): ChecksFile {
   };
   let doc: ReturnType<typeof parseDocument>;
   try {
-    doc = parseDocument(source, { lineCounter, prettyErrors: false });
+    // Duplicate keys are found below, in linear time (see duplicateYamlKeys).
+    doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: false });
   } catch (err) {
     throw yamlThrew(err);
   }
@@ -73,6 +75,12 @@ export function parseChecksFile(source: string, file: string): ChecksFile {
       problems.push({ ...where, message: `invalid YAML: ${err.message}` });
     }
     throw new ChecksConfigError(problems);
+  }
+  const duplicates = duplicateYamlKeys(doc);
+  if (duplicates.length > 0) {
+    throw new ChecksConfigError(
+      duplicates.map((d) => ({ ...at(d.offset), message: `invalid YAML: duplicate key "${d.key}" in one map` })),
+    );
   }
 
   let data: unknown;

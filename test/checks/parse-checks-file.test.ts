@@ -101,8 +101,25 @@ checks:
         'checks.yml:3:1: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]',
       ]);
       expect(problemsOf('checks:\n  - name: a\n    name: b\n')).toEqual([
-        'checks.yml:3:5: invalid YAML: Map keys must be unique',
+        'checks.yml:3:5: invalid YAML: duplicate key "name" in one map',
       ]);
+    });
+
+    it('every duplicate key, in any map, at the repeated key; 1 and "1" are different keys', () => {
+      expect(
+        problemsOf('checks:\n  - name: a\n    sql: select 1\n    name: b\nparams: {x: 1, "1": 2, 1: 3, x: 4}\n'),
+      ).toEqual([
+        'checks.yml:4:5: invalid YAML: duplicate key "name" in one map',
+        'checks.yml:5:30: invalid YAML: duplicate key "x" in one map',
+      ]);
+    });
+
+    it('finds duplicate keys in linear time: 60,000 keys in one map', () => {
+      // The YAML library's own check compared each key with every earlier one: 11.8 s for 40,000.
+      const text = `checks: []\n${Array.from({ length: 60_000 }, (_, i) => `k${i}: v`).join('\n')}\nk7: again\n`;
+      const started = performance.now();
+      expect(problemsOf(text)).toEqual(['checks.yml:60002:1: invalid YAML: duplicate key "k7" in one map']);
+      expect(performance.now() - started).toBeLessThan(3000);
     });
 
     it('YAML the library throws on (unresolved or exploding aliases) is a located config error too', () => {
