@@ -12,8 +12,6 @@ if (!process.env.TEST_DATABASE_URL) {
 export default defineConfig({
   test: {
     include: ['test/reliability/**/*.test.ts'],
-    // Known product bugs, reproduced: they fail until fixed. RELIABILITY_KNOWN_BUGS=1 runs them.
-    exclude: process.env.RELIABILITY_KNOWN_BUGS ? [] : ['test/reliability/known-bugs.test.ts'],
     globalSetup: ['test/helpers/global-setup.ts'],
     fileParallelism: false,
     testTimeout: 120_000,

@@ -19,9 +19,9 @@ import {
 } from './checks-file-schema.js';
 import { coerceParam } from './coerce-param.js';
 import { parseCondition } from './condition.js';
-import { duplicateYamlKeys } from './duplicate-yaml-keys.js';
 import { parseDuration } from './duration.js';
 import { type LocateOptions, locateInYaml } from './locate-in-yaml.js';
+import { mapKeyProblems } from './map-key-problems.js';
 import { scanSql } from './scan-sql.js';
 
 /** A problem before it has a position: the YAML path it concerns and how to point inside it. */
@@ -58,7 +58,7 @@ export function parseChecksFile(source: string, file: string): ChecksFile {
   };
   let doc: ReturnType<typeof parseDocument>;
   try {
-    // Duplicate keys are found below, in linear time (see duplicateYamlKeys).
+    // Duplicate keys are found below, in linear time (see mapKeyProblems).
     doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: false });
   } catch (err) {
     throw yamlThrew(err);
@@ -76,11 +76,9 @@ export function parseChecksFile(source: string, file: string): ChecksFile {
     }
     throw new ChecksConfigError(problems);
   }
-  const duplicates = duplicateYamlKeys(doc);
-  if (duplicates.length > 0) {
-    throw new ChecksConfigError(
-      duplicates.map((d) => ({ ...at(d.offset), message: `invalid YAML: duplicate key "${d.key}" in one map` })),
-    );
+  const badKeys = mapKeyProblems(doc);
+  if (badKeys.length > 0) {
+    throw new ChecksConfigError(badKeys.map((k) => ({ ...at(k.offset), message: `invalid YAML: ${k.message}` })));
   }
 
   let data: unknown;

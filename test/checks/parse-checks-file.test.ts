@@ -114,6 +114,14 @@ checks:
       ]);
     });
 
+    it('a list, a map or an alias as a key', () => {
+      expect(problemsOf('checks: []\n? [a, b]\n: 1\n? {c: d}\n: 2\nx: &x y\n*x : 3\n')).toEqual([
+        'checks.yml:2:3: invalid YAML: a key must be a plain value, not a list or a map',
+        'checks.yml:4:3: invalid YAML: a key must be a plain value, not a list or a map',
+        'checks.yml:7:1: invalid YAML: a key must be a plain value, not an alias',
+      ]);
+    });
+
     it('finds duplicate keys in linear time: 60,000 keys in one map', () => {
       // The YAML library's own check compared each key with every earlier one: 11.8 s for 40,000.
       const text = `checks: []\n${Array.from({ length: 60_000 }, (_, i) => `k${i}: v`).join('\n')}\nk7: again\n`;
