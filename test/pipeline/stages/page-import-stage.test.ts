@@ -3,7 +3,11 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/schema.js';
 import { enqueueJobs } from '../../../src/pipeline/queue/enqueue-jobs.js';
 import { PermanentJobError } from '../../../src/pipeline/stage.js';
-import { createPageImportStage, type PageEntry } from '../../../src/pipeline/stages/page-import-stage.js';
+import {
+  createPageImportStage,
+  type PageEntry,
+  type SitemapEntrySource,
+} from '../../../src/pipeline/stages/page-import-stage.js';
 import { backends, useTestDatabase } from '../../helpers/databases.js';
 import { entry, memoryEntrySource } from './fixture-sites.js';
 import { claimAll, commitOnly, requeue, runOnly, runPendingJobs, silentLogger } from './run-stage-job.js';
@@ -49,6 +53,18 @@ const fileRow = (db: Kysely<Database>, id: number) =>
 
 const urls = (prefix: string, from: number, to: number): PageEntry[] =>
   Array.from({ length: to - from + 1 }, (_, i) => entry(`${prefix}${from + i}`));
+
+/** A sitemap source whose connection resets after these batches. */
+const resetAfter = (batches: PageEntry[][]): SitemapEntrySource => ({
+  async open() {
+    return {
+      async *[Symbol.asyncIterator]() {
+        yield* batches;
+        throw new Error('connection reset while reading the sitemap');
+      },
+    };
+  },
+});
 
 describe.each(backends)('the page_import stage on $name', ({ name, skip }) => {
   describe.skipIf(skip)(name, () => {
@@ -286,17 +302,7 @@ describe.each(backends)('the page_import stage on $name', ({ name, skip }) => {
         const url = 'https://parallel.de/sitemap.xml';
         const stage = createPageImportStage({
           insertBatchSize: 2,
-          entries: {
-            async open() {
-              return {
-                async *[Symbol.asyncIterator]() {
-                  yield urls('https://parallel.de/p/', 1, 2);
-                  yield urls('https://parallel.de/p/', 3, 4);
-                  throw new Error('connection reset while reading the sitemap');
-                },
-              };
-            },
-          },
+          entries: resetAfter([urls('https://parallel.de/p/', 1, 2), urls('https://parallel.de/p/', 3, 4)]),
         });
         const { domainId } = await seedFile(t.db, 'parallel.de', url);
         const [job] = await claimAll(t.db, 'page_import');
@@ -311,16 +317,7 @@ describe.each(backends)('the page_import stage on $name', ({ name, skip }) => {
         const url = 'https://wackel.de/sitemap.xml';
         const stage = createPageImportStage({
           insertBatchSize: 2,
-          entries: {
-            async open() {
-              return {
-                async *[Symbol.asyncIterator]() {
-                  yield urls('https://wackel.de/p/', 1, 3);
-                  throw new Error('connection reset while reading the sitemap');
-                },
-              };
-            },
-          },
+          entries: resetAfter([urls('https://wackel.de/p/', 1, 3)]),
         });
         const { domainId, fileId } = await seedFile(t.db, 'wackel.de', url);
         const [job] = await claimAll(t.db, 'page_import');
