@@ -1,4 +1,5 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
+import { usageMessage } from './cli/usage-message.js';
 import { type Config, resolveConfig } from './config.js';
 import { type OpenedDatabase, type OpenOptions, openDatabase } from './db/open-database.js';
 import { coerceError, ExitCode, PipectlError } from './errors.js';
@@ -73,7 +74,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.parsed = true;
     const debug = this.settings?.debug ?? process.argv.includes('--debug');
     const usage = typeof err.oclif?.exit === 'number' && !(err instanceof PipectlError);
-    const error = usage ? new PipectlError('usage', err.message.split('\n')[0] ?? err.message) : coerceError(err);
+    const error = usage ? new PipectlError('usage', usageMessage(err.message)) : coerceError(err);
     if (this.jsonEnabled()) {
       this.logJson({ error: { code: error.code, message: error.message, exitCode: error.exitCode } });
     }
