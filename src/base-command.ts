@@ -51,7 +51,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       flags: this.ctor.flags,
       baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
-      args: this.ctor.args,
+      args: withoutStdin(this.ctor.args),
       strict: this.ctor.strict,
     });
     this.flags = flags as InferredFlags<T>;
@@ -96,6 +96,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected override get ctor(): T {
     return this.constructor as T;
   }
+}
+
+/**
+ * oclif reads piped stdin into a missing first argument unless the argument says `ignoreStdin`.
+ * pipectl never takes an argument from stdin: `domains add --file -` must find stdin unread, and
+ * a `while read` loop that calls pipectl must keep the rest of its input. Applied here so that
+ * no command can forget it.
+ */
+function withoutStdin(args: Interfaces.ArgInput | undefined): Interfaces.ArgInput {
+  return Object.fromEntries(Object.entries(args ?? {}).map(([name, arg]) => [name, { ...arg, ignoreStdin: true }]));
 }
 
 export { ExitCode };

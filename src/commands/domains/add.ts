@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand, ExitCode } from '../../base-command.js';
 import { type AddOutcome, addDomains } from '../../domains/add-domains.js';
@@ -25,20 +26,7 @@ export default class DomainsAdd extends BaseCommand<typeof DomainsAdd> {
 
   async run(): Promise<{ added: number; present: number; rejected: number; results: AddOutcome[] }> {
     const inputs = [...this.positional];
-    if (this.flags.file) {
-      const text =
-        this.flags.file === '-'
-          ? await readStdin()
-          : await readFile(this.flags.file, 'utf8').catch(() => {
-              throw new PipectlError('usage', `cannot read ${this.flags.file} — check the path`);
-            });
-      inputs.push(
-        ...text
-          .split(/\r?\n/)
-          .map((l) => l.replace(/#.*$/, '').trim())
-          .filter(Boolean),
-      );
-    }
+    if (this.flags.file) inputs.push(...(await readDomainLines(this.flags.file)));
     if (inputs.length === 0)
       throw new PipectlError('usage', 'no domains given — pass names as arguments or use --file');
     const opened = await this.openDatabase();
@@ -55,8 +43,17 @@ export default class DomainsAdd extends BaseCommand<typeof DomainsAdd> {
   }
 }
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+/** The names in a file (or stdin for `-`), one per line, without `#` comments and blank lines. */
+async function readDomainLines(file: string): Promise<string[]> {
+  const input = file === '-' ? process.stdin : createReadStream(file, 'utf8');
+  const names: string[] = [];
+  try {
+    for await (const line of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
+      const name = line.replace(/#.*$/, '').trim();
+      if (name) names.push(name);
+    }
+  } catch {
+    throw new PipectlError('usage', `cannot read ${file} — check the path`);
+  }
+  return names;
 }
