@@ -35,11 +35,18 @@ export interface OpenOptions {
   minPoolSize?: number;
 }
 
-/** The URL as it is safe to print: the password replaced. */
+/**
+ * Query parameters that carry a secret: libpq and pg accept the password (and the client key's
+ * passphrase) in the query string as well as in the userinfo part.
+ */
+const secretParam = /pass|secret|token/i;
+
+/** The URL as it is safe to print: the password replaced, in the userinfo part and in the query string. */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
+    for (const name of [...u.searchParams.keys()]) if (secretParam.test(name)) u.searchParams.set(name, '***');
     return u.toString();
   } catch {
     return 'the configured database URL';
