@@ -1,4 +1,7 @@
 #!/usr/bin/env node
+import { fileURLToPath } from 'node:url';
 import { execute } from '@oclif/core';
 
-await execute({ dir: import.meta.url });
+// No user plugins: oclif would read them from $PIPECTL_DATA_DIR/package.json, and that variable
+// names pipectl's embedded database directory, not an oclif plugin directory.
+await execute({ loadOptions: { root: fileURLToPath(import.meta.url), userPlugins: false } });

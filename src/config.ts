@@ -65,7 +65,9 @@ export function resolveConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = 
   }
   return Object.freeze({
     databaseUrl,
-    dataDir: path.resolve(flags['data-dir'] ?? (env.PIPECTL_DATA_DIR || defaultDataDir)),
+    // An empty --data-dir falls back like an empty PIPECTL_DATA_DIR: path.resolve('') is the
+    // working directory, and a cluster written there is never what was meant.
+    dataDir: path.resolve(flags['data-dir'] || env.PIPECTL_DATA_DIR || defaultDataDir),
     poolSize: positiveInteger('--pool-size', flags['pool-size'] ?? env.PIPECTL_POOL_SIZE, defaultPoolSize),
     envName: flags['env-name'] || env.PIPECTL_ENV || undefined,
     slackWebhookUrl: flags['slack-webhook'] || env.SLACK_WEBHOOK_URL || undefined,

@@ -1,7 +1,8 @@
-import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PipectlError } from '../errors.js';
+import { dataDirUnusable } from './data-dir-unusable.js';
 
 /** Who holds an embedded data directory. */
 export interface LockHolder {
@@ -73,7 +74,6 @@ function inUse(dataDir: string, holder: LockHolder, lockPath: string): PipectlEr
  */
 export function acquireDataDirLock(dataDir: string, command = commandWords(process.argv.slice(2))): DataDirLock {
   const lockPath = lockPathFor(dataDir);
-  mkdirSync(path.dirname(lockPath), { recursive: true });
   const me: LockHolder = {
     pid: process.pid,
     hostname: os.hostname(),
@@ -81,7 +81,15 @@ export function acquireDataDirLock(dataDir: string, command = commandWords(proce
     since: new Date().toISOString(),
   };
   const draft = `${lockPath}.${process.pid}.tmp`;
-  writeFileSync(draft, JSON.stringify(me));
+  try {
+    // The data directory itself is made here, before PGlite sees it: PGlite reports a file in the
+    // way as a raw Node warning and an "[object Object]" error.
+    mkdirSync(dataDir, { recursive: true });
+    if (!statSync(dataDir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    writeFileSync(draft, JSON.stringify(me));
+  } catch (err) {
+    throw dataDirUnusable(dataDir, err);
+  }
   try {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
