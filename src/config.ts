@@ -45,6 +45,22 @@ function positiveInteger(name: string, raw: string | number | undefined, fallbac
 }
 
 /**
+ * pg 8 treats `sslmode` prefer, require and verify-ca as verify-full (the certificate and host
+ * name are checked), and says so in a multi-line SECURITY WARNING on stderr. Spelling it
+ * verify-full keeps that behaviour without the notice; `uselibpqcompat=true` (libpq's weaker
+ * semantics) is left as written.
+ */
+function withExplicitSslMode(databaseUrl: string): string {
+  const u = new URL(databaseUrl);
+  const mode = u.searchParams.get('sslmode');
+  if (u.searchParams.has('uselibpqcompat') || !['prefer', 'require', 'verify-ca'].includes(mode ?? '')) {
+    return databaseUrl;
+  }
+  u.searchParams.set('sslmode', 'verify-full');
+  return u.toString();
+}
+
+/**
  * Resolves the configuration: flags override environment variables, which override defaults.
  * This is the only place that reads `process.env`; everything else receives the frozen result.
  */
@@ -64,7 +80,7 @@ export function resolveConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = 
     );
   }
   return Object.freeze({
-    databaseUrl,
+    databaseUrl: databaseUrl === undefined ? undefined : withExplicitSslMode(databaseUrl),
     // An empty --data-dir falls back like an empty PIPECTL_DATA_DIR: path.resolve('') is the
     // working directory, and a cluster written there is never what was meant.
     dataDir: path.resolve(flags['data-dir'] || env.PIPECTL_DATA_DIR || defaultDataDir),

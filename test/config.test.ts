@@ -43,6 +43,19 @@ describe('resolveConfig', () => {
     expect(resolveConfig({}, { DATABASE_URL: '' }).databaseUrl).toBeUndefined();
   });
 
+  it('treats an empty --data-dir like an empty PIPECTL_DATA_DIR, not as the working directory', () => {
+    expect(resolveConfig({ 'data-dir': '' }, {}).dataDir).toBe(path.resolve('.pipectl/data'));
+    expect(resolveConfig({ 'data-dir': '' }, { PIPECTL_DATA_DIR: '/tmp/x' }).dataDir).toBe('/tmp/x');
+  });
+
+  it("spells pg's verify-full aliases (sslmode prefer, require, verify-ca) as verify-full", () => {
+    const url = (q: string) => resolveConfig({}, { DATABASE_URL: `postgres://u@h/db?${q}` }).databaseUrl;
+    expect(url('sslmode=require')).toBe('postgres://u@h/db?sslmode=verify-full');
+    expect(url('sslmode=prefer&application_name=x')).toBe('postgres://u@h/db?sslmode=verify-full&application_name=x');
+    expect(url('sslmode=disable')).toBe('postgres://u@h/db?sslmode=disable');
+    expect(url('uselibpqcompat=true&sslmode=require')).toBe('postgres://u@h/db?uselibpqcompat=true&sslmode=require');
+  });
+
   it('rejects bad values with a configuration error (exit 2)', () => {
     expect(() => resolveConfig({}, { PIPECTL_POOL_SIZE: 'lots' })).toThrow(/positive whole number/);
     const err = (() => {
