@@ -1,54 +1,138 @@
 import { PipectlError } from './errors.js';
 
-const units: Record<string, number> = {
-  ms: 1,
-  millisecond: 1,
-  milliseconds: 1,
-  s: 1000,
-  sec: 1000,
-  secs: 1000,
-  second: 1000,
-  seconds: 1000,
-  m: 60_000,
-  min: 60_000,
-  mins: 60_000,
-  minute: 60_000,
-  minutes: 60_000,
-  h: 3_600_000,
-  hour: 3_600_000,
-  hours: 3_600_000,
-  d: 86_400_000,
-  day: 86_400_000,
-  days: 86_400_000,
-  w: 604_800_000,
-  week: 604_800_000,
-  weeks: 604_800_000,
+/** A duration as written on the command line or in checks.yml, normalised. */
+export interface Duration {
+  /** A PostgreSQL interval literal (`15 minutes`, `1 hour 30 minutes`), bound as `$n::interval`. */
+  interval: string;
+  /** Milliseconds, when the duration has a fixed length (not months or years). */
+  ms: number | undefined;
+}
+
+const day = 86_400_000;
+
+/**
+ * Each unit's length in ms. Months and years have no fixed length: their `nominal` length (as
+ * PostgreSQL's `extract(epoch …)` counts them) serves only the range check.
+ */
+const unitMs = {
+  microsecond: { ms: 0.001 },
+  millisecond: { ms: 1 },
+  second: { ms: 1000 },
+  minute: { ms: 60_000 },
+  hour: { ms: 3_600_000 },
+  day: { ms: day },
+  week: { ms: 7 * day },
+  month: { ms: undefined, nominal: 30 * day },
+  year: { ms: undefined, nominal: 365.25 * day },
+} as const;
+type Unit = keyof typeof unitMs;
+
+// Short forms (design §10) and the spellings PostgreSQL accepts in interval input.
+const unitNames: Record<string, Unit> = {
+  us: 'microsecond',
+  microsecond: 'microsecond',
+  microseconds: 'microsecond',
+  ms: 'millisecond',
+  msec: 'millisecond',
+  msecs: 'millisecond',
+  millisecond: 'millisecond',
+  milliseconds: 'millisecond',
+  s: 'second',
+  sec: 'second',
+  secs: 'second',
+  second: 'second',
+  seconds: 'second',
+  m: 'minute',
+  min: 'minute',
+  mins: 'minute',
+  minute: 'minute',
+  minutes: 'minute',
+  h: 'hour',
+  hr: 'hour',
+  hrs: 'hour',
+  hour: 'hour',
+  hours: 'hour',
+  d: 'day',
+  day: 'day',
+  days: 'day',
+  w: 'week',
+  week: 'week',
+  weeks: 'week',
+  mon: 'month',
+  mons: 'month',
+  month: 'month',
+  months: 'month',
+  y: 'year',
+  year: 'year',
+  years: 'year',
 };
 
 /**
- * Parses a duration as written on the command line and in checks.yml (design §10): `500ms`,
- * `10s`, `5m`, `1h`, `2d`, or PostgreSQL-interval words such as `15 minutes` or
- * `1 hour 30 minutes`. Returns milliseconds; throws a usage error naming the bad input.
+ * The longest duration pipectl accepts. Far beyond any lease, timeout or age anyone means, and
+ * far inside what PostgreSQL intervals and `now() - interval` can hold, so that a typo such as
+ * `99999999999999999999d` is refused here as a usage error instead of failing in the database.
  */
-export function parseDuration(text: string, what = 'duration'): number {
-  const trimmed = text.trim().toLowerCase();
-  const part = /(\d+(?:\.\d+)?)\s*([a-z]+)/gy;
-  let total = 0;
-  let matched = 0;
-  for (let m = part.exec(trimmed); m; m = part.exec(trimmed)) {
-    const unit = units[m[2] ?? ''];
-    if (unit === undefined) break;
-    total += Number(m[1]) * unit;
-    matched = part.lastIndex;
-    while (trimmed[part.lastIndex] === ' ') part.lastIndex++;
+export const maxDurationMs = 100 * unitMs.year.nominal;
+
+const part = /(\d+(?:\.\d+)?)\s*([a-z]+)\s*/gy;
+const clock = /^(\d+):([0-5]\d)(?::([0-5]\d(?:\.\d+)?))?$/;
+
+/**
+ * Parses a duration, the one grammar of flags and checks.yml (design §10): `10s`, `5m`, `1h30m`,
+ * `2d`, a PostgreSQL interval such as `15 minutes` or `1 hour 30 minutes`, or a clock form
+ * `00:15:00`. Durations are never negative and at most 100 years. Throws a usage error that says
+ * what is accepted (prefixed with `what`, such as a flag name, when given). Parsing here, not in
+ * the database, lets `checks validate` point at the line of a bad duration without a connection.
+ */
+export function parseDuration(raw: string, what?: string): Duration {
+  const text = raw.trim().toLowerCase();
+  const prefix = what ? `${what} ` : '';
+  const fail = (reason?: string) => new PipectlError('usage', `${prefix}${durationHelp(raw, reason)}`);
+  const tooLong = () => new PipectlError('usage', `${prefix}"${raw}" is too long: a duration is at most 100 years`);
+  const hms = clock.exec(text);
+  if (hms) {
+    const [, h, m, s] = hms;
+    const ms = Number(h) * 3_600_000 + Number(m) * 60_000 + Number(s ?? 0) * 1000;
+    if (ms > maxDurationMs) throw tooLong();
+    return { interval: `${Number(h)} hours ${Number(m)} minutes ${Number(s ?? 0)} seconds`, ms };
   }
-  if (trimmed === '' || matched !== trimmed.length) {
-    throw new PipectlError('usage', `invalid ${what} "${text}" — write it like 10s, 5m, 1h, 2d or "15 minutes"`);
+  const parts: string[] = [];
+  let ms: number | undefined = 0;
+  let nominal = 0;
+  part.lastIndex = 0;
+  let consumed = 0;
+  for (let match = part.exec(text); match !== null; match = part.exec(text)) {
+    const [whole, amount, name] = match;
+    const unit = unitNames[name ?? ''];
+    if (unit === undefined) throw fail(`unknown unit "${name}"`);
+    const length: { ms: number | undefined; nominal?: number } = unitMs[unit];
+    ms = ms === undefined || length.ms === undefined ? undefined : ms + Number(amount) * length.ms;
+    nominal += Number(amount) * (length.ms ?? length.nominal ?? 0);
+    parts.push(`${amount} ${unit}${Number(amount) === 1 ? '' : 's'}`);
+    consumed += whole.length;
   }
-  return Math.round(total);
+  if (parts.length === 0 || consumed !== text.length) throw fail();
+  if (!(nominal <= maxDurationMs)) throw tooLong();
+  return { interval: parts.join(' '), ms };
 }
 
-/** Formats milliseconds for people: `2h13m`, `45s`, `3d4h`. */
+/**
+ * Parses a duration that must have a fixed length (a flag such as `--lease`) into milliseconds.
+ * Throws a usage error naming `what` for bad input, and for months or years.
+ */
+export function parseDurationMs(raw: string, what: string): number {
+  const { ms } = parseDuration(raw, what);
+  if (ms === undefined) {
+    throw new PipectlError('usage', `${what} "${raw}": months and years have no fixed length — write days or weeks`);
+  }
+  return Math.round(ms);
+}
+
+function durationHelp(raw: string, reason?: string): string {
+  return `"${raw}" is not a duration${reason ? ` (${reason})` : ''}: write 10s, 5m, 1h, 2d or a PostgreSQL interval such as "15 minutes"`;
+}
+
+/** An age for people, to the nearest second and the two largest units: `45s`, `2h13m`, `3d4h`. */
 export function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s}s`;
@@ -58,4 +142,23 @@ export function formatDuration(ms: number): string {
   if (d > 0) return h > 0 ? `${d}d${h}h` : `${d}d`;
   if (h > 0) return m > 0 ? `${h}h${m}m` : `${h}h`;
   return s % 60 > 0 && m < 10 ? `${m}m${s % 60}s` : `${m}m`;
+}
+
+/** A configured duration exactly, in the form it is written: `250ms`, `10s`, `1m30s`, `1h`. */
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const units: [string, number][] = [
+    ['d', day],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ];
+  let rest = Math.round(ms);
+  let out = '';
+  for (const [name, size] of units) {
+    const n = Math.floor(rest / size);
+    if (n > 0) out += `${n}${name}`;
+    rest -= n * size;
+  }
+  return rest > 0 ? `${out}${rest}ms` : out;
 }

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { ErrorCode, IncomingWebhook } from '@slack/webhook';
-import { formatMs } from '../checks/duration.js';
+import { formatMs } from '../duration.js';
 import { retryDelayMs } from '../pipeline/queue/backoff.js';
 import { describeSlackBody, SlackDeliveryError, slackRefusal } from './slack-delivery-error.js';
 import type { SlackMessage } from './slack-message.js';

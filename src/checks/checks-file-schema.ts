@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { parseDuration } from '../duration.js';
 import { parseCondition } from './condition.js';
-import { parseDuration } from './duration.js';
 
 /** Check names are kebab-case so that they read well as CLI arguments, metric labels and JUnit test names. */
 export const checkNamePattern = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;

@@ -1,5 +1,5 @@
+import { parseDuration } from '../duration.js';
 import type { ParamType, ParamValue } from './check-definition.js';
-import { parseDuration } from './duration.js';
 
 /**
  * Converts a value, from YAML or from the text of a `--param`, to a parameter's type. Throws an

@@ -19,7 +19,7 @@ import {
 } from './checks-file-schema.js';
 import { coerceParam } from './coerce-param.js';
 import { parseCondition } from './condition.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../duration.js';
 import { type LocateOptions, locateInYaml } from './locate-in-yaml.js';
 import { mapKeyProblems } from './map-key-problems.js';
 import { scanSql } from './scan-sql.js';

@@ -1,11 +1,11 @@
 import { CompiledQuery, type Kysely, sql } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { formatMs } from '../duration.js';
 import { coerceError } from '../errors.js';
 import { bindCheckSql } from './bind-check-sql.js';
 import type { CheckDefinition, ParamValue } from './check-definition.js';
 import type { CheckResult, CheckStatus } from './check-result.js';
 import { conditionHolds } from './condition.js';
-import { formatMs } from './duration.js';
 import { scanSql } from './scan-sql.js';
 
 /** How the database behind a run behaves. */

@@ -1,4 +1,4 @@
-import { parseDuration } from '../duration.js';
+import { parseDurationMs } from '../duration.js';
 import { PipectlError } from '../errors.js';
 
 /**
@@ -13,7 +13,7 @@ export function parseTime(text: string, what: string, now = new Date()): Date {
     if (!Number.isNaN(date.getTime())) return date;
   } else {
     try {
-      return new Date(now.getTime() - parseDuration(trimmed, what));
+      return new Date(now.getTime() - parseDurationMs(trimmed, what));
     } catch {
       // fall through to the error below, which names both forms
     }

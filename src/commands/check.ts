@@ -3,7 +3,7 @@ import { type AlertedCheckRun, checkAndAlert } from '../alerts/check-and-alert.j
 import { deliveryPolicy } from '../alerts/deliver-slack-message.js';
 import { describeSlackOutcome } from '../alerts/describe-slack-outcome.js';
 import { BaseCommand } from '../base-command.js';
-import { parseDuration } from '../checks/duration.js';
+import { parseDuration } from '../duration.js';
 import { PipectlError } from '../errors.js';
 import { renderReport, reportFormats } from '../report/render-report.js';
 import { writeReportFile } from '../report/write-report-file.js';

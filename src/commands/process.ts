@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
 import type { JobType } from '../db/schema.js';
-import { parseDuration } from '../duration.js';
+import { parseDurationMs } from '../duration.js';
 import { PipectlError } from '../errors.js';
 import { parseConnectToList } from '../fetch/connect-to.js';
 import { HttpClient } from '../fetch/http-client.js';
@@ -130,20 +130,20 @@ SIGINT/SIGTERM stop claiming, give running jobs --shutdown-grace to finish, then
       userAgent: f['user-agent'] ?? `pipectl/${this.config.version} (+sitemap discovery)`,
       connectTo: parseConnectToList(f['connect-to'] ?? [], this.settings.connectTo),
       allowPrivateNetwork: f['allow-private-network'],
-      headersTimeoutMs: parseDuration(f['http-timeout'], '--http-timeout'),
-      bodyTimeoutMs: parseDuration(f['http-timeout'], '--http-timeout'),
+      headersTimeoutMs: parseDurationMs(f['http-timeout'], '--http-timeout'),
+      bodyTimeoutMs: parseDurationMs(f['http-timeout'], '--http-timeout'),
       perHostConcurrency: f['host-concurrency'],
-      perHostDelayMs: parseDuration(f['host-delay'], '--host-delay'),
+      perHostDelayMs: parseDurationMs(f['host-delay'], '--host-delay'),
     });
     const worker = new Worker({
       db: opened.db,
       stages: createStageRegistry(stages, { client, scheme: f.scheme as Scheme, maxUrls: f['max-urls'] }),
       logger,
       concurrency: f.concurrency,
-      pollIntervalMs: parseDuration(f['poll-interval'], '--poll-interval'),
-      leaseSeconds: parseDuration(f.lease, '--lease') / 1000,
-      shutdownGraceMs: parseDuration(f['shutdown-grace'], '--shutdown-grace'),
-      backoff: { baseMs: parseDuration(f['retry-delay'], '--retry-delay'), maxMs: 3_600_000 },
+      pollIntervalMs: parseDurationMs(f['poll-interval'], '--poll-interval'),
+      leaseSeconds: parseDurationMs(f.lease, '--lease') / 1000,
+      shutdownGraceMs: parseDurationMs(f['shutdown-grace'], '--shutdown-grace'),
+      backoff: { baseMs: parseDurationMs(f['retry-delay'], '--retry-delay'), maxMs: 3_600_000 },
       untilIdle: f['until-idle'],
       stageOptions: { maxUrls: f['max-urls'] },
       maxJobs: f['max-jobs'],

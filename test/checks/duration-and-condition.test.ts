@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { coerceParam } from '../../src/checks/coerce-param.js';
 import { conditionHolds, parseCondition } from '../../src/checks/condition.js';
-import { formatMs, parseDuration } from '../../src/checks/duration.js';
+import { formatMs, parseDuration } from '../../src/duration.js';
 
 describe('parseDuration', () => {
   it.each([

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { findStuckWork, type StuckGroup } from '../../audit/find-stuck-work.js';
 import { renderStuck } from '../../audit/render-audit.js';
 import { BaseCommand, ExitCode } from '../../base-command.js';
-import { parseDuration } from '../../duration.js';
+import { parseDurationMs } from '../../duration.js';
 
 export default class AuditStuck extends BaseCommand<typeof AuditStuck> {
   static override summary = 'List stuck work by stage: counts, oldest age and examples.';
@@ -18,7 +18,7 @@ export default class AuditStuck extends BaseCommand<typeof AuditStuck> {
   };
 
   async run(): Promise<StuckGroup[]> {
-    const olderThanMs = parseDuration(this.flags['older-than'], '--older-than');
+    const olderThanMs = parseDurationMs(this.flags['older-than'], '--older-than');
     const opened = await this.openDatabase();
     const groups = await findStuckWork(opened.db, {
       olderThanMs,

@@ -2,9 +2,9 @@ import { Flags } from '@oclif/core';
 import Table from 'cli-table3';
 import { BaseCommand } from '../../base-command.js';
 import type { CheckDefinition } from '../../checks/check-definition.js';
-import { formatMs } from '../../checks/duration.js';
 import { loadConfiguredChecks } from '../../checks/load-checks-file.js';
 import { describeThreshold } from '../../checks/run-check.js';
+import { formatMs } from '../../duration.js';
 import { wrapText } from '../../report/format-values.js';
 
 export interface ChecksListResult {
