@@ -1,5 +1,6 @@
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { formatMs, parseDuration } from '../duration.js';
 import {
   type AlertSettings,
   alertDefaults,
@@ -19,7 +20,6 @@ import {
 } from './checks-file-schema.js';
 import { coerceParam } from './coerce-param.js';
 import { parseCondition } from './condition.js';
-import { parseDuration } from '../duration.js';
 import { type LocateOptions, locateInYaml } from './locate-in-yaml.js';
 import { mapKeyProblems } from './map-key-problems.js';
 import { scanSql } from './scan-sql.js';
@@ -34,6 +34,9 @@ interface PathProblem extends LocateOptions {
 
 /** The statements a check may be: one query. Anything else is refused before it reaches a database. */
 const queryKeywords = new Set(['select', 'with', 'values', 'table']);
+
+/** A check's timeout becomes `statement_timeout`, an int4 of milliseconds: 2^31−1 ms, about 24.8 days. */
+const maxStatementTimeoutMs = 2 ** 31 - 1;
 
 /**
  * Parses and validates the text of a checks file, and returns its checks normalised.
@@ -193,6 +196,8 @@ function buildCheck(
   const timeout = parseDuration(raw.timeout ?? file.defaults?.timeout ?? `${checkDefaults.timeoutMs}ms`);
   if (timeout.ms === undefined || timeout.ms < 1) {
     problem(['timeout'], 'must be a positive duration in ms, seconds, minutes, hours or days');
+  } else if (timeout.ms > maxStatementTimeoutMs) {
+    problem(['timeout'], `must be at most ${formatMs(maxStatementTimeoutMs)}, PostgreSQL's statement_timeout maximum`);
   }
 
   const params: Record<string, ParamDefinition> = {};
