@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
+import { parseLeaseSeconds, parsePollIntervalMs, parseUserAgent } from '../cli/parse-worker-flags.js';
 import type { JobType } from '../db/schema.js';
 import { parseDurationMs } from '../duration.js';
 import { PipectlError } from '../errors.js';
@@ -104,6 +105,10 @@ SIGINT/SIGTERM stop claiming, give running jobs --shutdown-grace to finish, then
     if (unknown.length > 0) {
       throw new PipectlError('usage', `unknown stage "${unknown[0]}" — choose from ${userStages.join(', ')}`);
     }
+    const leaseSeconds = parseLeaseSeconds(f.lease);
+    const pollIntervalMs = parsePollIntervalMs(f['poll-interval']);
+    const userAgent = parseUserAgent(f['user-agent'] ?? `pipectl/${this.config.version} (+sitemap discovery)`);
+    const connectTo = parseConnectToList(f['connect-to'] ?? [], this.settings.connectTo);
     const tty = f['log-format'] === 'pretty' || (f['log-format'] === 'auto' && process.stderr.isTTY === true);
     const progress = tty ? new ProgressDisplay() : undefined;
     const logger = createLogger(tty ? 'pretty' : 'json', tty ? 'warn' : 'info', progress?.clear);
@@ -127,8 +132,8 @@ SIGINT/SIGTERM stop claiming, give running jobs --shutdown-grace to finish, then
       metrics?.onEvent(e);
     };
     const client = new HttpClient({
-      userAgent: f['user-agent'] ?? `pipectl/${this.config.version} (+sitemap discovery)`,
-      connectTo: parseConnectToList(f['connect-to'] ?? [], this.settings.connectTo),
+      userAgent,
+      connectTo,
       allowPrivateNetwork: f['allow-private-network'],
       headersTimeoutMs: parseDurationMs(f['http-timeout'], '--http-timeout'),
       bodyTimeoutMs: parseDurationMs(f['http-timeout'], '--http-timeout'),
@@ -140,8 +145,8 @@ SIGINT/SIGTERM stop claiming, give running jobs --shutdown-grace to finish, then
       stages: createStageRegistry(stages, { client, scheme: f.scheme as Scheme, maxUrls: f['max-urls'] }),
       logger,
       concurrency: f.concurrency,
-      pollIntervalMs: parseDurationMs(f['poll-interval'], '--poll-interval'),
-      leaseSeconds: parseDurationMs(f.lease, '--lease') / 1000,
+      pollIntervalMs,
+      leaseSeconds,
       shutdownGraceMs: parseDurationMs(f['shutdown-grace'], '--shutdown-grace'),
       backoff: { baseMs: parseDurationMs(f['retry-delay'], '--retry-delay'), maxMs: 3_600_000 },
       untilIdle: f['until-idle'],

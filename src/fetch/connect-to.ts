@@ -1,4 +1,4 @@
-import { isIPv6 } from 'node:net';
+import { isIPv4, isIPv6 } from 'node:net';
 import { PipectlError } from '../errors.js';
 
 /**
@@ -54,6 +54,15 @@ function host(field: string): string | undefined {
   return bare.toLowerCase();
 }
 
+/** A DNS host name: dot-separated labels of letters, digits and inner hyphens, the last not all digits. */
+function isHostName(name: string): boolean {
+  const labels = name.replace(/\.$/, '').split('.');
+  return (
+    labels.every((label) => /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/.test(label)) &&
+    !/^\d+$/.test(labels.at(-1) ?? '')
+  );
+}
+
 /**
  * Parses one `--connect-to` value. Throws a `PipectlError` (exit 2) that quotes the value when it
  * does not have four colon-separated fields or a port is not a number.
@@ -71,6 +80,10 @@ export function parseConnectTo(spec: string): ConnectToRule {
   const address = host(a);
   if (address !== undefined && a.startsWith('[') && !isIPv6(address)) {
     throw new PipectlError('invalid_config', `--connect-to "${spec}": ${a} is not an IPv6 address`);
+  }
+  if (address !== undefined && !a.startsWith('[') && !isIPv4(address) && !isHostName(address)) {
+    // All-numeric names (999.1.1.1) would be looked up in DNS and fail on every request.
+    throw new PipectlError('invalid_config', `--connect-to "${spec}": ${a} is neither an IPv4 address nor a host name`);
   }
   return Object.freeze({ host: host(h), port: port(p, spec), address, addressPort: port(p2, spec), source: text });
 }

@@ -49,6 +49,21 @@ describe('parseConnectTo', () => {
   });
 });
 
+describe('the ADDR of a --connect-to rule', () => {
+  it.each(['999.1.1.1', '1.2.3', '256.0.0.1', 'bad host', 'a..b', '-x.example', 'example.123'])(
+    'refuses the impossible address %s at start-up',
+    (address) => {
+      expect(() => parseConnectTo(`a.com:80:${address}:80`)).toThrow(
+        `--connect-to "a.com:80:${address}:80": ${address} is neither an IPv4 address nor a host name`,
+      );
+    },
+  );
+
+  it.each(['127.0.0.1', 'localhost', 'origin-1.internal.example', 'Site.Example.'])('accepts %s', (address) => {
+    expect(parseConnectTo(`a.com:80:${address}:80`).address).toBe(address.toLowerCase());
+  });
+});
+
 describe('parseConnectToList', () => {
   it('reads flags first, then the comma-separated environment variable', () => {
     const rules = parseConnectToList(
