@@ -133,7 +133,7 @@ describe.skipIf(!serverUrl)('pipectl process workers on PostgreSQL', () => {
   it('retries a throwing job with growing delays, then fails it with its last error; a permanent error fails at once', async () => {
     await insertNoopJobs(t.db, 1, { fail: 'transient' }, { maxAttempts: 4 });
     await insertNoopJobs(t.db, 1, { fail: 'permanent' }, { maxAttempts: 4 });
-    const w = start('--retry-delay', '200ms', '--poll-interval', '50ms');
+    const w = start('--retry-delay', '200ms', '--poll-interval', '100ms');
     await waitFor('both jobs to fail', async () => (await jobStatusCounts(t.db)).failed === 2, 20_000);
     w.child.kill('SIGTERM');
     await w.exited;
