@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { pino } from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { StageHandler } from '../../src/pipeline/stage.js';
 import { createStageRegistry } from '../../src/pipeline/stages/registry.js';
 import { Worker } from '../../src/pipeline/worker/worker.js';
 import { backends, useTestDatabase } from '../helpers/databases.js';
@@ -51,6 +52,21 @@ describe.each(backends)('the worker on $name', ({ name, skip }) => {
       expect(summary).toMatchObject({ completed: 1, reason: 'idle' });
       expect(performance.now() - started).toBeGreaterThanOrEqual(500);
       expect(await jobStatusCounts(t.db)).toEqual({ complete: 1, pending: 1 });
+    });
+
+    it('fails at once, without retries, a job whose write PostgreSQL refuses as a data error (SQLSTATE 22)', async () => {
+      await insertNoopJobs(t.db, 1);
+      const refusing: StageHandler<void> = {
+        jobType: 'noop',
+        async run(_job, ctx) {
+          await sql`select '0000-01-01T00:00:00.000Z'::timestamptz`.execute(ctx.db);
+        },
+        async commit() {},
+      };
+      const summary = await worker({ stages: new Map([['noop', refusing]]) }).run();
+      expect(summary).toMatchObject({ failed: 1, retried: 0, reason: 'idle' });
+      const job = await t.db.selectFrom('jobs').select(['status', 'attempts', 'last_error']).executeTakeFirstOrThrow();
+      expect(job).toMatchObject({ status: 'failed', attempts: 1, last_error: expect.stringMatching(/out of range/) });
     });
 
     it('stops after --max-jobs', async () => {

@@ -12,6 +12,7 @@ import { intakeDomains } from '../queue/intake-domains.js';
 import { releaseJobs } from '../queue/release-jobs.js';
 import { rescueExpiredLeases } from '../queue/rescue-expired-leases.js';
 import { PermanentJobError, type StageHandler } from '../stage.js';
+import { isDataError } from '../stages/is-data-error.js';
 import { isIdle } from './is-idle.js';
 import { sleep, withReconnect } from './reconnect.js';
 import { registerWorker, stopWorker, touchWorker } from './worker-registry.js';
@@ -298,7 +299,8 @@ export class Worker {
     signal: AbortSignal,
   ) {
     const message = err instanceof Error ? err.message : String(err);
-    const permanent = err instanceof PermanentJobError;
+    // A value PostgreSQL refused (SQLSTATE class 22) is refused again on every retry.
+    const permanent = err instanceof PermanentJobError || isDataError(err);
     const delay = retryDelayMs(job.attempts, this.#o.backoff);
     const status = await withReconnect(
       () =>
