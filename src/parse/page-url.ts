@@ -58,9 +58,9 @@ function isUnreserved(c: number): boolean {
  * the URL parser sees the text, so that a decoded `%2E%2E` segment is resolved like `..`.
  */
 function normalisePercentEncoding(text: string): string {
-  return text.replace(percentEscape, (escape, hex: string) => {
+  return text.replace(percentEscape, (match, hex: string) => {
     const c = Number.parseInt(hex, 16);
-    return isUnreserved(c) ? String.fromCharCode(c) : escape.toUpperCase();
+    return isUnreserved(c) ? String.fromCharCode(c) : match.toUpperCase();
   });
 }
 
