@@ -36,6 +36,11 @@ SIGINT/SIGTERM stop claiming, give running jobs --shutdown-grace to finish, then
       description:
         'Exit when no job is runnable or untried and no domain is queued (retries scheduled later are not waited for).',
     }),
+    'idle-horizon': Flags.string({
+      description:
+        'With --until-idle: how far ahead to wait for untried jobs scheduled later; those due later are left pending and logged.',
+      default: '5m',
+    }),
     'max-jobs': Flags.integer({ description: 'Exit after this many jobs.', min: 1 }),
     'poll-interval': Flags.string({
       description: 'How often to poll, take in domains and rescue leases.',
@@ -150,6 +155,7 @@ SIGINT/SIGTERM stop claiming, give running jobs --shutdown-grace to finish, then
       shutdownGraceMs: parseDurationMs(f['shutdown-grace'], '--shutdown-grace'),
       backoff: { baseMs: parseDurationMs(f['retry-delay'], '--retry-delay'), maxMs: 3_600_000 },
       untilIdle: f['until-idle'],
+      idleHorizonMs: parseDuration(f['idle-horizon'], '--idle-horizon'),
       stageOptions: { maxUrls: f['max-urls'] },
       maxJobs: f['max-jobs'],
       version: this.config.version,

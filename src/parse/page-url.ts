@@ -37,9 +37,36 @@ function computeSiteHost(domain: string): string {
   return ascii.startsWith('www.') ? ascii.slice(4) : ascii;
 }
 
+const percentEscape = /%([0-9A-Fa-f]{2})/g;
+
+/** ALPHA / DIGIT / "-" / "." / "_" / "~" (RFC 3986 §2.3), by character code. */
+function isUnreserved(c: number): boolean {
+  return (
+    (c >= 0x41 && c <= 0x5a) ||
+    (c >= 0x61 && c <= 0x7a) ||
+    (c >= 0x30 && c <= 0x39) ||
+    c === 0x2d ||
+    c === 0x2e ||
+    c === 0x5f ||
+    c === 0x7e
+  );
+}
+
 /**
- * Normalises a sitemap `<loc>` for WF5: surrounding blanks trimmed, the fragment dropped
- * (`/a#top` and `/a` are one page), credentials dropped, the host lower-cased in ASCII form with
+ * RFC 3986 §6.2.2: `%7E` is `~`, and `%2f` is `%2F`. Unreserved characters are decoded and the
+ * other escapes upper-cased, so that one resource listed both ways is stored once. Decoded before
+ * the URL parser sees the text, so that a decoded `%2E%2E` segment is resolved like `..`.
+ */
+function normalisePercentEncoding(text: string): string {
+  return text.replace(percentEscape, (match, hex: string) => {
+    const c = Number.parseInt(hex, 16);
+    return isUnreserved(c) ? String.fromCharCode(c) : match.toUpperCase();
+  });
+}
+
+/**
+ * Normalises a sitemap `<loc>` for WF5: surrounding blanks trimmed, percent-encoding normalised
+ * (`/%7Eu10` is `/~u10`), the fragment dropped (`/a#top` and `/a` are one page), credentials dropped, the host lower-cased in ASCII form with
  * any trailing dot removed, and default ports elided (the WHATWG URL parser does the last
  * three). Only http(s) URLs on the domain or one of its subdomains are kept. A domain recorded
  * as `www.example.com` also owns `example.com` and its other subdomains, since sites list both.
@@ -48,8 +75,10 @@ function computeSiteHost(domain: string): string {
  * @param domain the normalised host of the domain being imported (`domains.domain`)
  */
 export function normalisePageUrl(raw: string, domain: string): PageUrlResult {
-  const text = raw.trim();
-  if (text.length > maxPageUrlLength) return { ok: false, reason: 'too_long' };
+  const trimmed = raw.trim();
+  if (trimmed.length > maxPageUrlLength) return { ok: false, reason: 'too_long' };
+  // Most URLs have no escape at all: one scan, no regular expression, for them.
+  const text = trimmed.includes('%') ? normalisePercentEncoding(trimmed) : trimmed;
   // The sitemap reader's URLs are nearly all already in the parser's form (no fragment, no
   // credentials, a lower-case host without port or trailing dot): only the site is left to check.
   if (isCanonicalHttpUrl(text)) {

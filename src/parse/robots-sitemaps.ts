@@ -1,13 +1,15 @@
 import { robotsText } from './robots-text.js';
 
-// `Sitemap` in any case, optional spaces before the colon (RFC 9309 §2.2 allows them), the value
-// up to an inline `#` comment.
-const sitemapLine = /^[ \t]*sitemap[ \t]*:[ \t]*([^#]*)/i;
+// `Sitemap` in any case, or `Site-map` (a misspelling Google's robots.txt parser accepts, so
+// sites that use it see their sitemaps found), optional spaces before the colon (RFC 9309 §2.2
+// allows them), the value up to an inline `#` comment.
+const sitemapLine = /^[ \t]*site-?map[ \t]*:[ \t]*([^#]*)/i;
 
 /**
  * Extracts the sitemap URLs a robots.txt names in `Sitemap:` lines.
  *
- * - The directive is matched in any case, on any line, inside or outside any user-agent group.
+ * - The directive (`Sitemap`, or the misspelling `Site-map`) is matched in any case, on any line,
+ *   inside or outside any user-agent group.
  * - Lines may end in CRLF, LF or CR; a UTF-8 BOM is ignored; surrounding spaces are trimmed and
  *   an inline `# comment` is cut off.
  * - Relative values are resolved against the robots.txt URL (its final URL after redirects);

@@ -59,7 +59,8 @@ export class TextSitemapReader {
     if (this.kind === null) {
       if (url === null) {
         this.kind = 'invalid';
-        this.error = `not a sitemap: starts with "${text.slice(0, 40)}", neither XML nor a URL`;
+        // Quoted as JSON: the start of a binary body is control characters, NUL included.
+        this.error = `not a sitemap: starts with ${JSON.stringify(text.slice(0, 40))}, neither XML nor a URL`;
         this.stopped = true;
         return;
       }

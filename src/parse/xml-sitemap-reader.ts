@@ -43,7 +43,11 @@ const layouts: Record<string, { kind: SitemapDocumentKind; layout: Layout }> = {
   },
   // RSS 1.0: items are children of the root.
   RDF: { kind: 'rss', layout: { entry: 'item', entryDepth: 2, fields: new Set(['link', 'dc:date']) } },
-  feed: { kind: 'atom', layout: { entry: 'entry', entryDepth: 2, fields: new Set(['updated', 'published']) } },
+  // Atom 1.0 dates entries with <updated>/<published>; Atom 0.3 with <modified>/<issued>.
+  feed: {
+    kind: 'atom',
+    layout: { entry: 'entry', entryDepth: 2, fields: new Set(['updated', 'published', 'modified', 'issued']) },
+  },
 };
 
 /** Root elements of a web page: a server answered a sitemap URL with HTML (a soft 404). */
@@ -408,13 +412,18 @@ export class XmlSitemapReader implements XmlScanHandler {
         // An RSS guid is a permalink unless it says otherwise; <link> wins when both are there.
         if (this.guid === null) this.guid = value;
         break;
+      case 'updated':
+      case 'modified':
+        // Atom: the last change (<updated>, 0.3's <modified>) wins over the first publication
+        // (<published>, 0.3's <issued>), whichever comes first.
+        this.lastmod = value;
+        break;
       case 'lastmod':
       case 'pubDate':
-      case 'updated':
       case 'published':
+      case 'issued':
       case 'dc:date':
-        // Atom: <updated> wins over <published> whichever comes first.
-        if (this.lastmod === null || field === 'updated') this.lastmod = value;
+        if (this.lastmod === null) this.lastmod = value;
         break;
       case 'changefreq':
         this.changefreq = value;

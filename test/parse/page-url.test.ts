@@ -34,6 +34,31 @@ describe('normalisePageUrl', () => {
     expect(normalisePageUrl(raw, domain)).toEqual({ ok: false, reason });
   });
 
+  it('stores /~u10 and /%7Eu10 as one URL: unreserved characters decoded, other escapes upper-cased', () => {
+    const one = normalisePageUrl('https://example.com/~u10', 'example.com');
+    expect(one).toEqual({ ok: true, url: 'https://example.com/~u10' });
+    for (const raw of [
+      'https://example.com/%7Eu10',
+      'https://example.com/%7eu10',
+      'https://example.com/%7E%75%31%30',
+      'https://example.com/%7Eu10#top',
+    ]) {
+      expect(normalisePageUrl(raw, 'example.com')).toEqual(one);
+    }
+    expect(normalisePageUrl('https://example.com/a%2fb?q=%c3%a9&r=%41', 'example.com')).toEqual({
+      ok: true,
+      url: 'https://example.com/a%2Fb?q=%C3%A9&r=A',
+    });
+    expect(normalisePageUrl('https://example.com/a/%2E%2E/b', 'example.com')).toEqual({
+      ok: true,
+      url: 'https://example.com/b',
+    });
+    expect(normalisePageUrl('https://example.com/100%25-real%zz', 'example.com')).toEqual({
+      ok: true,
+      url: 'https://example.com/100%25-real%zz',
+    });
+  });
+
   // Canonical URLs (most of a sitemap) skip the URL parser; a fragment sends the same URL through
   // it, so the two paths must give the same answer.
   it('answers the same with and without the URL parser', () => {

@@ -95,6 +95,14 @@ describe('extractRobotsSitemaps', () => {
     expect(extractRobotsSitemaps(body, robotsUrl)).toEqual(['https://jenkinseyecare.com/ok.xml']);
   });
 
+  it('reads the misspelling Site-map: as a sitemap line, as Google’s robots.txt parser does', () => {
+    const body = 'User-agent: *\nSite-map: https://jenkinseyecare.com/a.xml\nsite-MAP : /b.xml\nSite_map: /c.xml';
+    expect(extractRobotsSitemaps(body, robotsUrl)).toEqual([
+      'https://jenkinseyecare.com/a.xml',
+      'https://jenkinseyecare.com/b.xml',
+    ]);
+  });
+
   it('does not take other directives that merely contain the word', () => {
     const body =
       'Disallow: /sitemap: no\nX-Sitemap: https://jenkinseyecare.com/x.xml\nSitemaps: https://jenkinseyecare.com/y.xml';

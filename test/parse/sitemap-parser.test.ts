@@ -209,6 +209,27 @@ describe('feeds', () => {
   });
 });
 
+describe('Atom 0.3 feeds', () => {
+  it('date entries with <modified> over <issued>, whichever comes first, and with <issued> alone', () => {
+    const doc = parseSitemap(`<?xml version="1.0" encoding="utf-8"?>
+    <feed version="0.3" xmlns="http://purl.org/atom/ns#">
+      <title>Old blog</title><link rel="alternate" type="text/html" href="https://old.example/"/>
+      <modified>2004-01-01T00:00:00Z</modified>
+      <entry><link rel="alternate" type="text/html" href="https://old.example/a"/>
+        <issued>2003-12-13T08:29:29-04:00</issued><modified>2003-12-14T18:30:02Z</modified></entry>
+      <entry><link rel="alternate" type="text/html" href="https://old.example/b"/>
+        <modified>2003-11-02T10:00:00Z</modified><issued>2003-11-01T10:00:00Z</issued><created>2003-10-01T10:00:00Z</created></entry>
+      <entry><link rel="alternate" type="text/html" href="https://old.example/c"/><issued>2003-09-01</issued></entry>
+    </feed>`);
+    expect(doc).toMatchObject({ kind: 'atom', entries: 3, skipped: 0 });
+    expect(doc.items.map((e) => [e.url, e.lastmod?.toISOString()])).toEqual([
+      ['https://old.example/a', '2003-12-14T18:30:02.000Z'],
+      ['https://old.example/b', '2003-11-02T10:00:00.000Z'],
+      ['https://old.example/c', '2003-09-01T00:00:00.000Z'],
+    ]);
+  });
+});
+
 describe('hostile and broken documents', () => {
   it('keeps every complete entry of a truncated document and says it was cut', () => {
     const doc = parseSitemap(fixture('truncated.xml'));

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { pino } from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { StageHandler } from '../../src/pipeline/stage.js';
 import { createStageRegistry } from '../../src/pipeline/stages/registry.js';
 import { Worker } from '../../src/pipeline/worker/worker.js';
 import { backends, useTestDatabase } from '../helpers/databases.js';
@@ -51,6 +52,44 @@ describe.each(backends)('the worker on $name', ({ name, skip }) => {
       expect(summary).toMatchObject({ completed: 1, reason: 'idle' });
       expect(performance.now() - started).toBeGreaterThanOrEqual(500);
       expect(await jobStatusCounts(t.db)).toEqual({ complete: 1, pending: 1 });
+    });
+
+    it('fails at once, without retries, a job whose write PostgreSQL refuses as a data error (SQLSTATE 22)', async () => {
+      await insertNoopJobs(t.db, 1);
+      const refusing: StageHandler<void> = {
+        jobType: 'noop',
+        async run(_job, ctx) {
+          await sql`select '0000-01-01T00:00:00.000Z'::timestamptz`.execute(ctx.db);
+        },
+        async commit() {},
+      };
+      const summary = await worker({ stages: new Map([['noop', refusing]]) }).run();
+      expect(summary).toMatchObject({ failed: 1, retried: 0, reason: 'idle' });
+      const job = await t.db.selectFrom('jobs').select(['status', 'attempts', 'last_error']).executeTakeFirstOrThrow();
+      expect(job).toMatchObject({ status: 'failed', attempts: 1, last_error: expect.stringMatching(/out of range/) });
+    });
+
+    it('--until-idle says what it waits for, and exits leaving an untried job due beyond --idle-horizon', async () => {
+      await insertNoopJobs(t.db, 3);
+      // One runnable; one never tried, due in 600 ms; one inserted by plain SQL for 100 years ahead.
+      await sql`
+        update jobs set run_at = now() + case (select count(*) from jobs j where j.ctid < jobs.ctid)
+          when 0 then interval '0' when 1 then interval '600 milliseconds' else interval '100 years' end
+      `.execute(t.db);
+      const lines: { msg: string; level: number; jobs?: { jobType: string; count: number }[] }[] = [];
+      const captured = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+      const started = performance.now();
+      const summary = await worker({ concurrency: 2, logger: captured, idleHorizonMs: 60_000 }).run();
+      expect(summary).toMatchObject({ completed: 2, reason: 'idle' });
+      expect(performance.now() - started).toBeLessThan(10_000);
+      expect(await jobStatusCounts(t.db)).toEqual({ complete: 2, pending: 1 });
+      const waiting = lines.find((l) => l.msg.startsWith('waiting for'));
+      expect(waiting?.msg).toMatch(/^waiting for 1 untried noop job, the first due \d{4}-\d\d-\d\dT/);
+      const leaving = lines.find((l) => l.msg.startsWith('idle: leaving'));
+      expect(leaving).toMatchObject({ level: 40, jobs: [{ jobType: 'noop', count: 1 }] });
+      expect(leaving?.msg).toMatch(
+        /^idle: leaving 1 untried noop job, the first due 2126-.* pending, due beyond the idle horizon$/,
+      );
     });
 
     it('stops after --max-jobs', async () => {

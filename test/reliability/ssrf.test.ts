@@ -152,13 +152,14 @@ describe('security: the SSRF guard, end to end through pipectl process', () => {
     const byName = new Map(domains.map((d) => [d.domain, d]));
     for (const name of refused) {
       const d = byName.get(name);
-      expect(d?.status, name).toBe('error');
+      // A refusal is the site's outcome (design §5): the domain completes, with the reason.
+      expect(d?.status, name).toBe('complete');
       expect(d?.error, name).toMatch(/refused to connect to .*(loopback|unspecified|link-local)/);
     }
-    // A refusal is permanent: one attempt, no retries.
+    // A refusal is permanent: one attempt, no retries, and the job completes.
     const { rows: attempts } = await sql<{ domain: string; attempts: number }>`
       select d.domain, j.attempts from jobs j join domains d on d.id = j.domain_id
-      where j.job_type = 'sitemap' and d.domain = any(${refused}::text[]) and (j.status <> 'failed' or j.attempts <> 1)
+      where j.job_type = 'sitemap' and d.domain = any(${refused}::text[]) and (j.status <> 'complete' or j.attempts <> 1)
     `.execute(t.db);
     expect(attempts).toEqual([]);
 

@@ -7,6 +7,7 @@ import type { RobotsCache } from '../../fetch/robots-cache.js';
 import { extractContacts, maxHtmlSize } from '../../parse/contacts/extract-contacts.js';
 import { enqueueJobs, type JobSpec } from '../queue/enqueue-jobs.js';
 import { PermanentJobError, type StageHandler } from '../stage.js';
+import { storableText } from './storable-text.js';
 
 /** A fetched page, as the fetch layer returns it (after redirects, decompressed, size-capped). */
 export interface FetchedPage {
@@ -166,7 +167,7 @@ export function createContactScanStage(config: ContactScanStageConfig): StageHan
       if (ids.length === 0) return;
       await ctx.trx
         .updateTable('pages')
-        .set({ contact_scan_status: 'error', contact_scan_error: error, scanned_at: sql`now()` })
+        .set({ contact_scan_status: 'error', contact_scan_error: storableText(error), scanned_at: sql`now()` })
         .where('id', 'in', ids)
         .where('contact_scan_status', '=', 'pending')
         .execute();
@@ -254,7 +255,7 @@ async function recordPageStatuses(trx: Transaction<Database>, scans: PageScan[])
     from unnest(
       ${sorted.map((s) => s.pageId)}::bigint[],
       ${sorted.map((s) => s.status)}::text[],
-      ${sorted.map((s) => s.error)}::text[]
+      ${sorted.map((s) => storableText(s.error))}::text[]
     ) as t(id, status, error)
     where pages.id = t.id
   `.execute(trx);
@@ -293,7 +294,7 @@ async function upsertContacts(trx: Transaction<Database>, result: ContactScanRes
     from unnest(
       ${rows.map((r) => r.pageId)}::bigint[],
       ${rows.map((r) => r.kind)}::text[],
-      ${rows.map((r) => r.value)}::text[]
+      ${rows.map((r) => storableText(r.value))}::text[]
     ) with ordinality as t(page_id, kind, value, ord)
     order by t.ord
     on conflict (domain_id, kind, value) do nothing

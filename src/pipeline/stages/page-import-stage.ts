@@ -4,8 +4,10 @@ import { FetchError } from '../../fetch/fetch-error.js';
 import type { HttpClient } from '../../fetch/http-client.js';
 import { normalisePageUrl } from '../../parse/page-url.js';
 import { SitemapReader } from '../../parse/sitemap-reader.js';
+import { storableLastmod } from '../../parse/storable-lastmod.js';
 import { PermanentJobError, type StageHandler } from '../stage.js';
 import { enqueueContactScans } from './contact-scan-stage.js';
+import { isDataError } from './is-data-error.js';
 
 /**
  * One page entry of a sitemap document, as the sitemap parser yields it (its `SitemapEntry`
@@ -65,6 +67,10 @@ export interface PageImportResult {
   offSite: number;
   /** Entries that are not http(s) page URLs, including those the parser dropped. */
   invalid: number;
+  /** Entries PostgreSQL refused a value of (SQLSTATE class 22): skipped one by one, the rest imported. */
+  refused: number;
+  /** The first refused entry and why, for `sitemap_files.error`; null when none was. */
+  refusedExample: string | null;
   /** Reading stopped because the domain reached its page cap. */
   capped: boolean;
   /** Why the document could not be read to its end (truncated), if it could not. */
@@ -123,6 +129,8 @@ export function createPageImportStage(config: PageImportStageConfig): StageHandl
         inserted: 0,
         offSite: 0,
         invalid: 0,
+        refused: 0,
+        refusedExample: null,
         capped: false,
         readError: null,
       };
@@ -137,22 +145,26 @@ export function createPageImportStage(config: PageImportStageConfig): StageHandl
       let inserting: Promise<void> = Promise.resolve();
       /** Room left under the cap after the last insert (other workers may since have used some). */
       let knownRoom = -1;
+      // One clock for the whole file: a lastmod more than a day past it is a placeholder.
+      const now = Date.now();
       const startInsert = (): boolean => {
         const batch = rows;
         rows = [];
         // What was rejected up to this batch's end; entries read ahead of a cap do not count.
         const rejected = { offSite: result.offSite, invalid: result.invalid };
         const mayReachCap = knownRoom < batch.length;
-        inserting = insertPages(ctx.db, file, batch, maxUrls).then(({ inserted, cutAt, room }) => {
-          result.inserted += inserted;
-          knownRoom = room - inserted;
-          if (cutAt !== null) {
-            result.capped = true;
-            result.urlCount = cutAt - 1;
-            result.offSite = rejected.offSite;
-            result.invalid = rejected.invalid;
-          }
-        });
+        inserting = insertPagesSkippingRefused(ctx.db, file, batch, maxUrls, result).then(
+          ({ inserted, cutAt, room }) => {
+            result.inserted += inserted;
+            knownRoom = room - inserted;
+            if (cutAt !== null) {
+              result.capped = true;
+              result.urlCount = cutAt - 1;
+              result.offSite = rejected.offSite;
+              result.invalid = rejected.invalid;
+            }
+          },
+        );
         // Awaited before the next insert, and in the finally below; until then, not "unhandled".
         inserting.catch(() => {});
         return mayReachCap;
@@ -175,7 +187,7 @@ export function createPageImportStage(config: PageImportStageConfig): StageHandl
             rows.push({
               seq: result.urlCount,
               url: page.url,
-              lastmod: entry.lastmod && !Number.isNaN(entry.lastmod.getTime()) ? entry.lastmod.toISOString() : null,
+              lastmod: storableLastmod(entry.lastmod, now),
               changefreq: entry.changefreq,
               priority: entry.priority,
             });
@@ -212,6 +224,10 @@ export function createPageImportStage(config: PageImportStageConfig): StageHandl
         .where('id', '=', result.sitemapFileId)
         .execute();
       if (result.readError !== null) await recordFileError(ctx.trx, result.sitemapFileId, result.readError);
+      if (result.refusedExample !== null) {
+        const what = result.refused === 1 ? '1 entry' : `${result.refused} entries`;
+        await recordFileError(ctx.trx, result.sitemapFileId, `${what} skipped: ${result.refusedExample}`);
+      }
       const scans = await enqueueContactScans(ctx.trx, {
         domainId: result.domainId,
         sitemapFileId: result.sitemapFileId,
@@ -321,6 +337,41 @@ async function recordFileError(trx: Transaction<Database>, sitemapFileId: number
     .set({ error: sql<string>`coalesce(error, ${error})` })
     .where('id', '=', sitemapFileId)
     .execute();
+}
+
+/**
+ * Inserts a batch with {@link insertPages}; when PostgreSQL refuses a value in it (SQLSTATE class
+ * 22, which JavaScript validation should already have kept out), inserts its halves apart, down to
+ * the one entry, which is skipped and counted in `refused`. One bad entry costs about 2·log2(batch)
+ * extra statements, and never the file: a retry would fail the same way.
+ */
+async function insertPagesSkippingRefused(
+  db: Kysely<Database>,
+  file: SitemapFile,
+  rows: PageRow[],
+  maxUrls: number,
+  refused: Pick<PageImportResult, 'refused' | 'refusedExample'>,
+): Promise<{ inserted: number; cutAt: number | null; room: number }> {
+  try {
+    return await insertPages(db, file, rows, maxUrls);
+  } catch (err) {
+    if (!isDataError(err)) throw err;
+    const [only] = rows;
+    if (rows.length === 1 && only !== undefined) {
+      refused.refused++;
+      refused.refusedExample ??= `${only.url}: ${(err as Error).message}`;
+      return { inserted: 0, cutAt: null, room: -1 };
+    }
+    const mid = rows.length >>> 1;
+    const first = await insertPagesSkippingRefused(db, file, rows.slice(0, mid), maxUrls, refused);
+    if (first.cutAt !== null) return first;
+    const second = await insertPagesSkippingRefused(db, file, rows.slice(mid), maxUrls, refused);
+    return {
+      inserted: first.inserted + second.inserted,
+      cutAt: second.cutAt,
+      room: first.room >= 0 ? first.room : second.room,
+    };
+  }
 }
 
 /**

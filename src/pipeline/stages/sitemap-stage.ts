@@ -9,6 +9,7 @@ import { discoverSitemaps, type SitemapDiscovery } from './sitemap/discover-site
 import { judgeDiscovery } from './sitemap/judge-discovery.js';
 import { upsertSitemapFiles } from './sitemap/upsert-sitemap-files.js';
 import { wellKnownSitemapPaths } from './sitemap/well-known-paths.js';
+import { storableText } from './storable-text.js';
 
 /** What WF4 needs; resolved once by `pipectl process`. */
 export interface SitemapStageConfig {
@@ -60,7 +61,7 @@ async function setDomainStatus(
   error: string | null,
 ): Promise<void> {
   await sql`
-    update domains set sitemap_analysis_status = ${status}, sitemap_analysis_error = ${error}
+    update domains set sitemap_analysis_status = ${status}, sitemap_analysis_error = ${storableText(error)}
     where id = ${domainId}
   `.execute(trx);
 }
@@ -69,10 +70,12 @@ async function setDomainStatus(
  * WF4 `sitemap`, one job per domain.
  *
  * `run` (no transaction open): reads robots.txt, or probes the well-known paths when it names no
- * sitemap, and follows sitemap indexes breadth-first (see `discoverSitemaps`). When nothing
- * usable came of it, the job fails — at once when no retry can help (`PermanentJobError`),
- * otherwise for a retry — after recording the documents it did fetch with an idempotent
- * upsert, so that an on-call engineer sees the 404 or the 500 in `sitemap_files` either way.
+ * sitemap, and follows sitemap indexes breadth-first (see `discoverSitemaps`). What the site
+ * lacks is an outcome, not a failure (`judgeDiscovery`): no sitemap, a 404, a soft 404, an
+ * invalid document, a redirect loop, an SSRF refusal or a robots.txt that forbids the probes
+ * completes the job and the domain, with the reason. Only a failure that may be temporary
+ * (5xx, network, timeout) fails the attempt for a retry, after recording the documents it did
+ * fetch with an idempotent upsert, so that an on-call engineer sees the 500 in `sitemap_files`.
  *
  * `commit` (in the transaction that completes the job): upserts every document into
  * `sitemap_files`, failures included, sets the domain `complete` (with the reason in
@@ -80,7 +83,8 @@ async function setDomainStatus(
  * per urlset-like file with URLs. A re-run creates no duplicates: rows are unique per
  * (domain_id, url) and a live `page_import` job per file is unique.
  *
- * `onFailed` (in the transaction that fails the job for good): sets the domain `error` with the reason.
+ * `onFailed` (in the transaction that fails the job for good: retries exhausted, or an internal
+ * error): sets the domain `error` with the reason.
  */
 export function createSitemapStage(config: SitemapStageConfig): StageHandler<SitemapStageResult> {
   const robots = config.robots ?? new RobotsCache(config.client);
@@ -113,8 +117,8 @@ export function createSitemapStage(config: SitemapStageConfig): StageHandler<Sit
       );
       if (verdict.outcome === 'complete') return { ...discovery, domainId, reason: verdict.reason };
       await upsertSitemapFiles(ctx.db, domainId, job.job_id, discovery.files);
-      if (verdict.outcome === 'fail') throw new PermanentJobError(verdict.reason);
-      throw new Error(verdict.reason);
+      // The reason quotes the site's documents; the job's last_error must be able to hold it.
+      throw new Error(storableText(verdict.reason));
     },
 
     async commit(job, result, ctx) {

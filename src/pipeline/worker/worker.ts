@@ -12,7 +12,8 @@ import { intakeDomains } from '../queue/intake-domains.js';
 import { releaseJobs } from '../queue/release-jobs.js';
 import { rescueExpiredLeases } from '../queue/rescue-expired-leases.js';
 import { PermanentJobError, type StageHandler } from '../stage.js';
-import { isIdle } from './is-idle.js';
+import { isDataError } from '../stages/is-data-error.js';
+import { defaultIdleHorizonMs, idleState, type ScheduledJobs } from './is-idle.js';
 import { sleep, withReconnect } from './reconnect.js';
 import { registerWorker, stopWorker, touchWorker } from './worker-registry.js';
 
@@ -38,6 +39,11 @@ export interface WorkerOptions {
   leaseSeconds?: number;
   /** Exit when no runnable job, running job or queued domain is left. */
   untilIdle?: boolean;
+  /**
+   * With `untilIdle`: how far ahead to wait for untried jobs scheduled later, in ms (default
+   * 5 min, `--idle-horizon`). Jobs due later are left pending, and named in the log.
+   */
+  idleHorizonMs?: number;
   /** Exit after starting this many jobs. */
   maxJobs?: number;
   /** How long shutdown waits for running jobs before handing them back, in ms (default 10000). */
@@ -87,6 +93,8 @@ export class Worker {
   /** Set when a wake-up arrives while the loop is busy, so that its next sleep returns at once. */
   #woken = false;
   #started = 0;
+  /** When `--until-idle` last logged what it waits for, and for which job types. */
+  #waitLogged = { at: 0, types: '' };
   #summary = { completed: 0, failed: 0, retried: 0, rescued: 0, released: 0 };
 
   constructor(options: WorkerOptions) {
@@ -96,6 +104,7 @@ export class Worker {
       pollIntervalMs: 2000,
       leaseSeconds: 60,
       untilIdle: false,
+      idleHorizonMs: defaultIdleHorizonMs,
       shutdownGraceMs: 10_000,
       backoff: defaultBackoff,
       stageOptions: {},
@@ -168,7 +177,17 @@ export class Worker {
           return 'max-jobs';
         }
         if (this.#o.untilIdle && this.#running.size === 0 && this.#buffer.length === 0 && claimed === 0) {
-          if (await isIdle(db, this.#jobTypes)) return 'idle';
+          const state = await idleState(db, this.#jobTypes, this.#o.idleHorizonMs);
+          if (state.idle) {
+            if (state.beyondHorizon.length > 0) {
+              logger.warn(
+                { jobs: state.beyondHorizon, idleHorizonMs: this.#o.idleHorizonMs },
+                `idle: leaving ${describeScheduled(state.beyondHorizon)} pending, due beyond the idle horizon`,
+              );
+            }
+            return 'idle';
+          }
+          this.#logWaiting(state.waitingFor);
         }
         failures = 0;
         // A full batch means more work is probably waiting: go again at once, once a slot frees.
@@ -183,6 +202,20 @@ export class Worker {
       }
     }
     return 'stopped';
+  }
+
+  /** Says what `--until-idle` waits for, when its job types change and once a minute: a wait is never silent. */
+  #logWaiting(waitingFor: ScheduledJobs[]): void {
+    if (waitingFor.length === 0) return;
+    // Keyed on the job types only: counts fall with every spaced WF7 batch, and each is no news.
+    const types = waitingFor.map((j) => j.jobType).join(',');
+    const now = performance.now();
+    if (types === this.#waitLogged.types && now - this.#waitLogged.at < 60_000) return;
+    this.#waitLogged = { at: now, types };
+    this.#o.logger.info(
+      { jobs: waitingFor, idleHorizonMs: this.#o.idleHorizonMs },
+      `waiting for ${describeScheduled(waitingFor)}`,
+    );
   }
 
   /** Intake and lease rescue: the work that used to depend on one scheduler, done by every worker. */
@@ -298,7 +331,8 @@ export class Worker {
     signal: AbortSignal,
   ) {
     const message = err instanceof Error ? err.message : String(err);
-    const permanent = err instanceof PermanentJobError;
+    // A value PostgreSQL refused (SQLSTATE class 22) is refused again on every retry.
+    const permanent = err instanceof PermanentJobError || isDataError(err);
     const delay = retryDelayMs(job.attempts, this.#o.backoff);
     const status = await withReconnect(
       () =>
@@ -410,4 +444,14 @@ export class Worker {
       this.#wakeSleeper = done;
     });
   }
+}
+
+/** "3 untried contact_scan jobs, the first due 2026-12-07T00:10:00.000Z; …" */
+function describeScheduled(jobs: ScheduledJobs[]): string {
+  return jobs
+    .map(
+      (j) =>
+        `${j.count} untried ${j.jobType} job${j.count === 1 ? '' : 's'}, the first due ${j.nextDueAt.toISOString()}`,
+    )
+    .join('; ');
 }

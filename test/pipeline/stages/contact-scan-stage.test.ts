@@ -229,6 +229,29 @@ describe.each(backends)('the contact_scan stage on $name', ({ name, skip }) => {
       ]);
     });
 
+    it('records a page error that quotes a NUL from the site, with U+FFFD in its place', async () => {
+      const { domainId } = await seedPages(t.db, 'www.muster.de', ['/kontakt']);
+      await t.db.transaction().execute((trx) => enqueueContactScans(trx, { domainId }));
+      const refusing = createContactScanStage({
+        fetcher: {
+          async fetchText() {
+            throw Object.assign(new Error('bad redirect: Location "/a\u0000b"'), { permanent: true });
+          },
+        },
+        robots: { check: async () => ({ allowed: true }) },
+      });
+      const [job] = await claimAll(t.db, 'contact_scan');
+      if (job === undefined) throw new Error('no job claimed');
+      await commitOnly(t.db, refusing, job, await runOnly(t.db, refusing, job));
+      expect(await pageRows(domainId)).toEqual([
+        {
+          url: 'https://www.muster.de/kontakt',
+          contact_scan_status: 'error',
+          contact_scan_error: 'bad redirect: Location "/a\uFFFDb"',
+        },
+      ]);
+    });
+
     it('a contact_scan job must name its page: the schema refuses a domain-wide one (migration 0002)', async () => {
       const { domainId } = await seedPages(t.db, 'www.muster.de', ['/kontakt']);
       await expect(

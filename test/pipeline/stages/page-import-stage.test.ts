@@ -107,6 +107,8 @@ describe.each(backends)('the page_import stage on $name', ({ name, skip }) => {
           inserted: 4,
           offSite: 1,
           invalid: 3, // the ftp: entry, and the 2 the parser dropped
+          refused: 0,
+          refusedExample: null,
           capped: false,
           readError: null,
         });
@@ -268,6 +270,49 @@ describe.each(backends)('the page_import stage on $name', ({ name, skip }) => {
         for (const [i, job] of jobs.entries()) await commitOnly(t.db, stage, job, results[i]);
         expect(results.reduce((n, r) => n + r.inserted, 0)).toBe(120);
         expect(await pagesOf(t.db, domainId)).toHaveLength(120);
+      });
+    });
+
+    describe('values PostgreSQL cannot store', () => {
+      it('stores a lastmod of year 0, before year 1 or years ahead as null and imports every page', async () => {
+        const url = 'https://xn--bcher-kva.de/sitemap.xml';
+        const lastmods = [
+          '0000-01-01T00:00:00Z',
+          '-000100-06-01T00:00:00Z',
+          '9999-12-31T23:59:59Z',
+          '2025-03-01T00:00:00Z',
+        ];
+        const entries = Array.from({ length: 15 }, (_, i) =>
+          entry(`https://xn--bcher-kva.de/p/${i}`, { lastmod: new Date(lastmods[i % 4] as string) }),
+        );
+        const stage = createPageImportStage({ entries: memoryEntrySource({ [url]: entries }) });
+        const { domainId, fileId } = await seedFile(t.db, 'xn--bcher-kva.de', url);
+        const [done] = await runPendingJobs(t.db, stage);
+        expect(done?.result).toMatchObject({ urlCount: 15, inserted: 15, refused: 0 });
+        const pages = await pagesOf(t.db, domainId);
+        expect(pages.map((p) => p.lastmod?.toISOString() ?? null)).toEqual(
+          Array.from({ length: 15 }, (_, i) => (i % 4 === 3 ? '2025-03-01T00:00:00.000Z' : null)),
+        );
+        expect(await fileRow(t.db, fileId)).toEqual({ url_count: 15, error: null });
+      });
+
+      it('skips only the entry whose value PostgreSQL refuses (SQLSTATE 22), says which, and imports the rest', async () => {
+        // A priority no `real` can hold gets past the stage's own checks: the database refuses it.
+        const url = 'https://ueberlauf.de/sitemap.xml';
+        const entries = urls('https://ueberlauf.de/p/', 1, 9);
+        entries[4] = entry('https://ueberlauf.de/p/5', { priority: 1e39 });
+        const stage = createPageImportStage({ entries: memoryEntrySource({ [url]: entries }), insertBatchSize: 4 });
+        const { domainId, fileId } = await seedFile(t.db, 'ueberlauf.de', url);
+        const [done] = await runPendingJobs(t.db, stage);
+        expect(done?.result).toMatchObject({ urlCount: 9, inserted: 8, refused: 1 });
+        expect((await pagesOf(t.db, domainId)).map((p) => p.url)).toEqual(
+          [1, 2, 3, 4, 6, 7, 8, 9].map((n) => `https://ueberlauf.de/p/${n}`),
+        );
+        expect((await fileRow(t.db, fileId)).error).toMatch(
+          /^1 entry skipped: https:\/\/ueberlauf\.de\/p\/5: .*out of range/,
+        );
+        const jobs = await t.db.selectFrom('jobs').select('status').where('sitemap_file_id', '=', fileId).execute();
+        expect(jobs).toEqual([{ status: 'complete' }]);
       });
     });
 

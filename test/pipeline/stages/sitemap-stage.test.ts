@@ -190,11 +190,13 @@ describe('WF4 sitemap stage: run() against the fixture sites', () => {
     );
   });
 
-  it('fails at once when the only sitemap is a 404, and still records it', async () => {
+  it('completes when the only sitemap is a 404 (the site lacks it), and records it with the reason', async () => {
     const job = await domainJob(t.db, 'vintage-vinyl.shop');
-    const err = await runError(stage().run(job, runContext(t.db)));
-    expect(err).toBeInstanceOf(PermanentJobError);
-    expect(err.message).toBe('no usable sitemap among 1 sitemap file: http://vintage-vinyl.shop/sitemap.xml: HTTP 404');
+    const result = await stage().run(job, runContext(t.db));
+    expect(result.reason).toBe(
+      'no usable sitemap among 1 sitemap file: http://vintage-vinyl.shop/sitemap.xml: HTTP 404',
+    );
+    await t.db.transaction().execute((trx) => stage().commit(job, result, { trx, workerId: 'test-worker', logger }));
     const rows = await t.db
       .selectFrom('sitemap_files')
       .selectAll()
@@ -217,10 +219,10 @@ describe('WF4 sitemap stage: run() against the fixture sites', () => {
     expect(err.message).toContain('http://maintenance-mode.com/sitemap.xml: HTTP 503');
   });
 
-  it('fails at once when the only sitemap is behind more than 5 redirects', async () => {
-    const err = await runError(run('redirect-chain.com'));
-    expect(err).toBeInstanceOf(PermanentJobError);
-    expect(err.message).toContain('more than 5 redirects');
+  it('completes, saying why, when the only sitemap is behind more than 5 redirects', async () => {
+    const result = await run('redirect-chain.com');
+    expect(result.files.filter((f) => f.importable)).toEqual([]);
+    expect(result.reason).toContain('more than 5 redirects');
   });
 
   it('follows nested indexes down to the depth limit and says what it did not follow', async () => {
@@ -244,10 +246,10 @@ describe('WF4 sitemap stage: run() against the fixture sites', () => {
     ]);
   });
 
-  it('fails at once when the only page lists are beyond the depth limit', async () => {
-    const err = await runError(run('deep-nesting.org', { maxDepth: 0 }));
-    expect(err).toBeInstanceOf(PermanentJobError);
-    expect(err.message).toContain('depth limit 0 reached: 2 child sitemap(s) not followed');
+  it('completes, saying why, when the only page lists are beyond the depth limit', async () => {
+    const result = await run('deep-nesting.org', { maxDepth: 0 });
+    expect(result.files.filter((f) => f.importable)).toEqual([]);
+    expect(result.reason).toContain('depth limit 0 reached: 2 child sitemap(s) not followed');
   });
 
   it('caps the documents fetched per domain', async () => {
@@ -256,10 +258,10 @@ describe('WF4 sitemap stage: run() against the fixture sites', () => {
     expect(result.files[0]?.error).toBe('limit of 4 sitemap files per domain reached: 3 child sitemap(s) not followed');
   });
 
-  it('refuses, for good and with a clear error, a domain that resolves to 127.0.0.1 without a mapping', async () => {
-    const err = await runError(run('localhost'));
-    expect(err).toBeInstanceOf(PermanentJobError);
-    expect(err.message).toBe(
+  it('refuses a domain that resolves to 127.0.0.1 without a mapping, and completes with a clear reason', async () => {
+    const result = await run('localhost');
+    expect(result.files).toEqual([]);
+    expect(result.reason).toBe(
       'cannot fetch http://localhost/robots.txt: refused to connect to localhost (127.0.0.1): a loopback address — pass --allow-private-network, or map the host with --connect-to',
     );
   });
@@ -382,8 +384,8 @@ describe.each(backends)('WF4 sitemap stage: commit() and onFailed() on $name', (
     });
 
     it('sets the domain to error with the reason when the job has failed for good', async () => {
-      const job = await domainJob(t.db, 'vintage-vinyl.shop');
-      const reason = 'no usable sitemap among 1 sitemap file: http://vintage-vinyl.shop/sitemap.xml: HTTP 404';
+      const job = await domainJob(t.db, 'maintenance-mode.com');
+      const reason = 'no usable sitemap among 1 sitemap file: http://maintenance-mode.com/sitemap.xml: HTTP 503';
       await t.db
         .transaction()
         .execute(

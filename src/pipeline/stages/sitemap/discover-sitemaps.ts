@@ -112,8 +112,8 @@ function appendError(file: DiscoveredFile, note: string): void {
 
 /**
  * WF4's network half: reads robots.txt (fresh, not cached), takes its `Sitemap:` URLs or, when
- * it names none, probes the well-known paths in their fixed order, then follows sitemap indexes
- * breadth-first.
+ * it names none, probes the well-known paths that robots.txt allows, in their fixed order, then
+ * follows sitemap indexes breadth-first.
  *
  * - Depth: a top-level sitemap is depth 0; children of an index at `maxDepth` are not fetched
  *   (the index records how many were skipped).
@@ -176,6 +176,12 @@ export async function discoverSitemaps(domain: string, options: DiscoverSitemaps
   } else {
     for (const path of options.wellKnownPaths) {
       const url = new URL(path, discovery.origin).href;
+      // A guess is not a URL the site gave us: robots.txt decides whether we may fetch it.
+      // (Sitemaps that robots.txt or an index names are the site's own invitation.)
+      if (!robots.rules.isAllowed(url, client.userAgent)) {
+        discovery.probes.push({ path, outcome: 'disallowed by robots.txt', transient: false });
+        continue;
+      }
       const doc = await read(url, null);
       if (doc.httpStatus !== null && doc.httpStatus < 300 && doc.kind !== 'invalid' && (doc.urlCount ?? 0) > 0) {
         probed = { item: { url, parent: null, depth: 0, source: 'well-known' }, doc };

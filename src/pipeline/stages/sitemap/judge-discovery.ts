@@ -1,17 +1,15 @@
 import type { SitemapDiscovery } from './discover-sitemaps.js';
 
 /**
- * How a domain's WF4 job ends:
- * - `complete`: the domain is `complete`; `reason` goes to `sitemap_analysis_error` when it has
- *   no page URLs to import (zero sitemaps, or only empty ones), and is null otherwise;
+ * How a domain's WF4 job ends (design §5: job failures measure the pipeline, not the web):
+ * - `complete`: every deterministic outcome of the site — sitemaps with pages, or none, a 404,
+ *   a soft 404 (HTML), an invalid document, a redirect loop, an SSRF refusal, a robots.txt
+ *   that forbids the probes. The domain is `complete`; `reason` goes to
+ *   `sitemap_analysis_error` when it has no page URLs to import, and is null otherwise;
  * - `retry`: nothing usable, but a failure may be temporary (5xx, network, timeout): the job
- *   fails this attempt and is retried;
- * - `fail`: nothing usable and nothing a retry can fix (the only sitemap is a 404, the SSRF
- *   guard refused the site, every document is invalid): the job fails at once.
+ *   fails this attempt and is retried; when its attempts run out the domain ends `error`.
  */
-export type DiscoveryVerdict =
-  | { outcome: 'complete'; reason: string | null }
-  | { outcome: 'retry' | 'fail'; reason: string };
+export type DiscoveryVerdict = { outcome: 'complete'; reason: string | null } | { outcome: 'retry'; reason: string };
 
 /** Longest reason stored: enough for a few failures, short enough to read in a table. */
 const maxReasonLength = 1000;
@@ -29,7 +27,7 @@ function listFailures(items: string[]): string {
 export function judgeDiscovery(d: SitemapDiscovery): DiscoveryVerdict {
   if (d.robots.unreachable) {
     return {
-      outcome: d.robots.transient ? 'retry' : 'fail',
+      outcome: d.robots.transient ? 'retry' : 'complete',
       reason: clip(`cannot fetch ${d.robots.url}: ${d.robots.error ?? 'no response'}`),
     };
   }
@@ -57,5 +55,5 @@ export function judgeDiscovery(d: SitemapDiscovery): DiscoveryVerdict {
     const detail = failures.length > 0 ? `; ${listFailures(failures)}` : '';
     return { outcome: 'complete', reason: clip(`${found} found, but they list no page URLs${detail}`) };
   }
-  return { outcome: 'fail', reason: clip(`no usable sitemap among ${found}: ${listFailures(failures)}`) };
+  return { outcome: 'complete', reason: clip(`no usable sitemap among ${found}: ${listFailures(failures)}`) };
 }

@@ -1,9 +1,11 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../../../db/schema.js';
+import { storableText } from '../storable-text.js';
 import type { DiscoveredFile } from './discover-sitemaps.js';
 
 /**
- * Records a domain's sitemap files, idempotently: a re-run (a retry, a requeued domain) updates
+ * Records a domain's sitemap files, idempotently (text quoted from the site made storable, so
+ * that a NUL in a document's first bytes cannot fail the domain): a re-run (a retry, a requeued domain) updates
  * the rows it finds by their unique (domain_id, url) instead of adding rows, and points them at
  * the new job. Rows of files no longer listed are left as they were.
  *
@@ -23,13 +25,13 @@ export async function upsertSitemapFiles(
     insert into sitemap_files as f (domain_id, job_id, url, final_url, kind, http_status, bytes, url_count, error)
     select ${domainId}::bigint, ${jobId}::uuid, t.url, t.final_url, t.kind, t.http_status, t.bytes, t.url_count, t.error
     from unnest(
-      ${col((f) => f.url)}::text[],
-      ${col((f) => f.finalUrl)}::text[],
+      ${col((f) => storableText(f.url))}::text[],
+      ${col((f) => storableText(f.finalUrl))}::text[],
       ${col((f) => f.kind)}::text[],
       ${col((f) => f.httpStatus)}::int[],
       ${col((f) => f.bytes)}::bigint[],
       ${col((f) => f.urlCount)}::int[],
-      ${col((f) => f.error)}::text[]
+      ${col((f) => storableText(f.error))}::text[]
     ) with ordinality as t(url, final_url, kind, http_status, bytes, url_count, error, ord)
     order by t.ord
     on conflict (domain_id, url) do update set
@@ -44,7 +46,7 @@ export async function upsertSitemapFiles(
   `.execute(db);
   const idByUrl = new Map(inserted.rows.map((r) => [r.url, Number(r.id)]));
   const ids = files.map((f) => {
-    const id = idByUrl.get(f.url);
+    const id = idByUrl.get(storableText(f.url));
     if (id === undefined) throw new Error(`sitemap file ${f.url} was not recorded`);
     return id;
   });
