@@ -6,7 +6,7 @@ import { BaseCommand } from '../base-command.js';
 import { parseDuration } from '../checks/duration.js';
 import { PipectlError } from '../errors.js';
 import { renderReport, reportFormats } from '../report/render-report.js';
-import { writeReportFile } from '../report/write-report-file.js';
+import { assertReportTarget, writeReportFile } from '../report/write-report-file.js';
 
 export default class Check extends BaseCommand<typeof Check> {
   static override summary = 'Run the SQL health checks in checks.yml against the pipeline database.';
@@ -96,6 +96,15 @@ Exit codes: 0 every check passed (warnings allowed unless --fail-on warn); 1 a c
   async run(): Promise<AlertedCheckRun> {
     const { flags } = this;
     const dryRun = flags['slack-dry-run'];
+    // Flags override the environment: an empty --slack-webhook (an unset variable in a cron
+    // line) must not quietly post to SLACK_WEBHOOK_URL instead.
+    if (flags['slack-webhook'] === '') {
+      throw new PipectlError(
+        'usage',
+        '--slack-webhook is empty: give the incoming-webhook URL, or leave the flag out to use SLACK_WEBHOOK_URL',
+      );
+    }
+    if (flags.output !== undefined) await assertReportTarget(flags.output);
     const run = await checkAndAlert({
       config: flags.config,
       cwd: process.cwd(),

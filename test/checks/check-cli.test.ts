@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -235,6 +235,41 @@ describe.each(backends)('pipectl check on $name', ({ name, skip }) => {
 });
 
 describe('pipectl check and checks, whatever the database', { timeout: 60_000 }, () => {
+  it('refuses an --output that is a directory before running a check, leaving no file behind', async () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, 'ck'));
+    const r = await runCli(['check', '--output', path.join(dir, 'ck')], {
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x',
+    });
+    expect([r.code, r.stdout, r.stderr]).toEqual([
+      2,
+      '',
+      `pipectl: --output ${path.join(dir, 'ck')} is a directory: name a file, such as ${path.join(dir, 'ck', 'checks.xml')}\n`,
+    ]);
+    expect(readdirSync(dir)).toEqual(['ck']);
+  });
+
+  it('refuses an empty --slack-webhook instead of posting to SLACK_WEBHOOK_URL', async () => {
+    const r = await runCli(['check', '--slack', '--slack-webhook', ''], {
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x',
+      SLACK_WEBHOOK_URL: 'http://127.0.0.1:1/services/T0/B0/from-the-environment',
+    });
+    expect([r.code, r.stdout, r.stderr]).toEqual([
+      2,
+      '',
+      'pipectl: --slack-webhook is empty: give the incoming-webhook URL, or leave the flag out to use SLACK_WEBHOOK_URL\n',
+    ]);
+  });
+
+  it('refuses a selection that runs nothing: --only and --exclude of the same check', async () => {
+    const r = await runCli(['check', '--only', 'pending-job-age', '--exclude', 'pending-job-age', '--json'], {
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x',
+    });
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'no_checks_selected', exitCode: 2 } });
+    expect(r.stderr).toMatch(/^pipectl: no checks selected: /);
+  });
+
   it('exits 2 on invalid YAML with a one-line reason and no stack trace', async () => {
     const config = writeFile('broken.yml', 'checks:\n  - name: a\n    sql: [select 1\n');
     const r = await runCli(['check', '--config', config], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x' });
