@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { PipectlError } from '../errors.js';
 import type { ChecksFile } from './check-definition.js';
 import { parseChecksFile } from './parse-checks-file.js';
@@ -12,8 +12,9 @@ export async function loadChecksFile(file: string, cwd: string): Promise<ChecksF
   const shown = displayPath(file, cwd);
   let source: string;
   try {
-    source = await readFile(file, 'utf8');
+    source = await readCapped(file, shown);
   } catch (err) {
+    if (err instanceof PipectlError) throw err;
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
     throw new PipectlError(
       'checks_file_unreadable',
@@ -24,6 +25,35 @@ export async function loadChecksFile(file: string, cwd: string): Promise<ChecksF
     );
   }
   return parseChecksFile(source, shown);
+}
+
+/**
+ * The largest checks file read: 16 MiB, hundreds of times the shipped file and room for tens of
+ * thousands of checks, yet far from the memory a YAML parse of /dev/zero or a log file would take.
+ */
+export const maxChecksFileBytes = 16 * 1024 * 1024;
+
+/** Reads at most `maxChecksFileBytes` (and one byte more, to tell), whatever the file claims its size is. */
+async function readCapped(file: string, shown: string): Promise<string> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(maxChecksFileBytes + 1);
+    let filled = 0;
+    while (filled < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, null);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    if (filled > maxChecksFileBytes) {
+      throw new PipectlError(
+        'checks_file_too_large',
+        `the checks file ${shown} is larger than ${maxChecksFileBytes / 1024 / 1024} MiB, the most pipectl reads — is --config the right file?`,
+      );
+    }
+    return buffer.toString('utf8', 0, filled);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Loads the checks file `pipectl check` would use: `--config`, else `./checks.yml`, else the shipped one. */
