@@ -114,8 +114,7 @@ Exit codes: 0 every check passed (warnings allowed unless --fail-on warn); 1 a c
       failOn: flags['fail-on'],
       record: flags.record,
       concurrency: this.settings.poolSize,
-      // Checks are plain SQL, written for any pipeline of this shape: they run on a database
-      // whatever its pipectl migrations (recording results then needs check_runs, or --no-record).
+      // The schema is checked by runCheckSuite, which says so when it was never migrated.
       openDatabase: () => this.openDatabase({ schema: 'skip' }),
       slack:
         flags.slack || dryRun
