@@ -328,14 +328,24 @@ describe('pipectl check and checks, whatever the database', { timeout: 60_000 },
     );
     const bad = await runCli(['checks', 'validate', '--config', config]);
     expect(bad.code).toBe(2);
-    expect(bad.stdout).toBe(`${config}:4:15: check "a" severity: must be warn or fail\n${config}: 1 problem.\n`);
+    expect(bad.stdout).toBe(
+      `${config}:4:15: check "a" severity: must be warn or fail\n${config}:9:17: check "b" sql: uses :undeclared but does not declare it under params\n${config}: 2 problems.\n`,
+    );
     const json = await runCli(['checks', 'validate', '--config', config, '--json']);
     expect(json.code).toBe(2);
     expect(JSON.parse(json.stdout)).toEqual({
       config,
       valid: false,
       checks: 0,
-      problems: [{ file: config, line: 4, column: 15, message: 'check "a" severity: must be warn or fail' }],
+      problems: [
+        { file: config, line: 4, column: 15, message: 'check "a" severity: must be warn or fail' },
+        {
+          file: config,
+          line: 9,
+          column: 17,
+          message: 'check "b" sql: uses :undeclared but does not declare it under params',
+        },
+      ],
     });
   });
 
