@@ -96,8 +96,8 @@ describe.each(backends)('pipectl check on $name', ({ name, skip }) => {
       const r = await check();
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(/^pipectl check: pass \(8 checks from .*checks\.yml, /);
-      expect(r.stdout).toContain('8 pass, 0 warn, 0 fail, 0 error; exit 0');
+      expect(r.stdout).toMatch(/^pipectl check: pass \(9 checks from .*checks\.yml, /);
+      expect(r.stdout).toContain('9 pass, 0 warn, 0 fail, 0 error; exit 0');
     });
 
     it('catches the incident replay (exit 1), and passes once the work is done (exit 0)', async () => {
@@ -210,10 +210,10 @@ describe.each(backends)('pipectl check on $name', ({ name, skip }) => {
       const junit = await check(['--format', 'junit', '--output', path.join(dir, 'checks.xml')]);
       expect(junit.code).toBe(1);
       expect(junit.stdout).toBe(
-        `pipectl check: fail (5 pass, 0 warn, 3 fail, 0 error); junit report written to ${path.join(dir, 'checks.xml')}\n`,
+        `pipectl check: fail (6 pass, 0 warn, 3 fail, 0 error); junit report written to ${path.join(dir, 'checks.xml')}\n`,
       );
       const xml = readFileSync(path.join(dir, 'checks.xml'), 'utf8');
-      expect(xml.match(/<testcase /g)).toHaveLength(8);
+      expect(xml.match(/<testcase /g)).toHaveLength(9);
       expect(xml.match(/<failure /g)).toHaveLength(3);
       expect(xml).toContain('<testcase classname="pipectl.check" name="pending-job-age"');
 
@@ -311,7 +311,7 @@ describe('pipectl check and checks, whatever the database', { timeout: 60_000 },
 
   it('validates the shipped checks file (exit 0) and lists every problem of a bad one (exit 2)', async () => {
     const ok = await runCli(['checks', 'validate']);
-    expect([ok.code, ok.stdout]).toEqual([0, 'checks.yml: valid, 8 checks.\n']);
+    expect([ok.code, ok.stdout]).toEqual([0, 'checks.yml: valid, 9 checks.\n']);
 
     const config = writeFile(
       'bad.yml',
@@ -352,7 +352,7 @@ describe('pipectl check and checks, whatever the database', { timeout: 60_000 },
   it('lists the checks with their parameters', async () => {
     const r = await runCli(['checks', 'list']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^8 checks in checks\.yml\n/);
+    expect(r.stdout).toMatch(/^9 checks in checks\.yml\n/);
     expect(r.stdout).toMatch(/│ pending-job-age +│ fail +│ any row +│ older_than=15 minutes/);
     const json = JSON.parse((await runCli(['checks', 'list', '--json'])).stdout) as { checks: { name: string }[] };
     expect(json.checks.map((c) => c.name)).toContain('no-live-worker');

@@ -77,7 +77,7 @@ checks:
     });
   });
 
-  it('loads the shipped checks.yml: the eight default checks of design §6, all documented', async () => {
+  it('loads the shipped checks.yml: the eight default checks of design §6 and worker-heartbeat-late, all documented', async () => {
     const file = await loadChecksFile(shippedChecksPath, process.cwd());
     expect(file.checks.map((c) => [c.name, c.severity])).toEqual([
       ['pending-job-age', 'fail'],
@@ -85,6 +85,7 @@ checks:
       ['zero-pages-in-window', 'fail'],
       ['running-lease-expired', 'fail'],
       ['no-live-worker', 'fail'],
+      ['worker-heartbeat-late', 'warn'],
       ['queued-domain-age', 'fail'],
       ['job-failure-rate', 'warn'],
       ['contact-scan-stalled', 'warn'],
