@@ -32,8 +32,9 @@ export async function checkAndAlert(options: CheckAndAlertOptions): Promise<Aler
   let outcome: SlackOutcome | undefined;
   const run = await runCheckSuite({
     ...suite,
-    afterRun: async (judged, { db, checks }) => {
-      outcome = await notifySlack(db, judged, checks, slack);
+    afterRun: async (judged, { db, checks, file }) => {
+      const scope = { namespace: file.namespace, known: file.checks.map((c) => c.name), file: file.path };
+      outcome = await notifySlack(db, judged, checks, scope, slack);
     },
   });
   if (outcome === undefined) return run;

@@ -1,8 +1,8 @@
-import { open } from 'node:fs/promises';
+import { open, realpath } from 'node:fs/promises';
 import { PipectlError } from '../errors.js';
 import type { ChecksFile } from './check-definition.js';
 import { parseChecksFile } from './parse-checks-file.js';
-import { displayPath, resolveChecksPath } from './resolve-checks-path.js';
+import { displayPath, resolveChecksPath, shippedChecksPath } from './resolve-checks-path.js';
 
 /**
  * Reads and validates a checks file (see `parseChecksFile`). A file that cannot be read is a
@@ -24,7 +24,18 @@ export async function loadChecksFile(file: string, cwd: string): Promise<ChecksF
       },
     );
   }
-  return parseChecksFile(source, shown);
+  return parseChecksFile(source, shown, await fileIdentity(file));
+}
+
+/**
+ * A file's alert namespace when it declares none: `shipped` for pipectl's own checks (whatever
+ * the install path, which changes with every upgrade), else the file's real path, the same from
+ * any working directory or symlink.
+ */
+async function fileIdentity(file: string): Promise<string> {
+  const real = await realpath(file).catch(() => file);
+  const shipped = await realpath(shippedChecksPath).catch(() => shippedChecksPath);
+  return real === shipped ? 'shipped' : `file:${real}`;
 }
 
 /**

@@ -41,9 +41,9 @@ const queryKeywords = new Set(['select', 'with', 'values', 'table']);
  * unknown keys, wrong types, bad durations and conditions, duplicate names, a statement that
  * is not a single query, `:params` used but not declared, and params declared but never used.
  *
- * `file` is only used in messages.
+ * `file` is only used in messages; `identity` is the file's alert namespace unless it declares one.
  */
-export function parseChecksFile(source: string, file: string): ChecksFile {
+export function parseChecksFile(source: string, file: string, identity = `file:${file}`): ChecksFile {
   const lineCounter = new LineCounter();
   const at = (offset: number) => {
     const { line, col } = lineCounter.linePos(offset);
@@ -124,7 +124,7 @@ export function parseChecksFile(source: string, file: string): ChecksFile {
   const refused = new Set(schemaProblems.map((p) => pathKey(p.path)));
   const all = [...schemaProblems, ...problems.filter((p) => !refused.has(pathKey(p.path)))];
   if (all.length > 0) throw new ChecksConfigError(sortProblems(all.map(locate)));
-  return { path: file, checks };
+  return { path: file, namespace: parsed.data?.namespace ?? identity, checks };
 }
 
 const pathKey = (path: readonly PropertyKey[]) => JSON.stringify(path.map(String));

@@ -5,7 +5,7 @@ import type { Database } from '../db/schema.js';
 import { coerceError } from '../errors.js';
 import { applyParamOverrides } from './apply-param-overrides.js';
 import { assertChecksSchema } from './assert-checks-schema.js';
-import type { CheckDefinition } from './check-definition.js';
+import type { CheckDefinition, ChecksFile } from './check-definition.js';
 import { type CheckRun, countStatuses, exitCodeFor, type FailOn, worstStatus } from './check-result.js';
 import { loadConfiguredChecks } from './load-checks-file.js';
 import { recordCheckRuns } from './record-check-runs.js';
@@ -38,7 +38,10 @@ export interface CheckSuiteOptions {
    * Runs once the results are judged and recorded, with the database still open and the checks
    * as they ran: `pipectl check --slack` alerts from here (see `checkAndAlert`).
    */
-  afterRun?: (run: CheckRun, context: { db: Kysely<Database>; checks: readonly CheckDefinition[] }) => Promise<void>;
+  afterRun?: (
+    run: CheckRun,
+    context: { db: Kysely<Database>; checks: readonly CheckDefinition[]; file: ChecksFile },
+  ) => Promise<void>;
 }
 
 /**
@@ -93,6 +96,6 @@ export async function runCheckSuite(options: CheckSuiteOptions): Promise<CheckRu
     recordError,
     checks: results,
   };
-  await options.afterRun?.(run, { db: opened.db, checks });
+  await options.afterRun?.(run, { db: opened.db, checks, file });
   return run;
 }

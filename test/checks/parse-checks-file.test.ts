@@ -156,7 +156,7 @@ checks:
         .replace('    severity: fail\n', '    sevrity: fail\n')
         .replace('checks:', 'check_list: []\nchecks:');
       expect(problemsOf(source)).toEqual([
-        'checks.yml:1:1: checks file: unknown key "check_list" (allowed: defaults, checks)',
+        'checks.yml:1:1: checks file: unknown key "check_list" (allowed: namespace, defaults, checks)',
         // The misspelt key leaves the check without a severity: both are said at once.
         'checks.yml:3:5: check "old-jobs" severity: is required for a row check: warn or fail',
         'checks.yml:5:5: check "old-jobs": unknown key "sevrity" (allowed: name, description, kind, severity, sql, params, warn, fail, sample_rows, timeout, runbook, owner, repeat_interval, notify_on_warn, slack_mention)',
