@@ -73,9 +73,10 @@ export interface ChecksFile {
   path: string;
   /**
    * Whose alert state this file's `--slack` runs keep in `alert_state`: the file's `namespace:`,
-   * else `shipped` for the checks shipped with pipectl, else `file:` and the file's real path.
+   * else `shipped` for the checks shipped with pipectl, else `file:` and the file's real path;
+   * undefined for a pipe or device that declares none (`--slack` then refuses to run).
    */
-  namespace: string;
+  namespace: string | undefined;
   checks: CheckDefinition[];
 }
 

@@ -1,4 +1,4 @@
-import { open, realpath } from 'node:fs/promises';
+import { open, realpath, stat } from 'node:fs/promises';
 import { PipectlError } from '../errors.js';
 import type { ChecksFile } from './check-definition.js';
 import { parseChecksFile } from './parse-checks-file.js';
@@ -30,9 +30,11 @@ export async function loadChecksFile(file: string, cwd: string): Promise<ChecksF
 /**
  * A file's alert namespace when it declares none: `shipped` for pipectl's own checks (whatever
  * the install path, which changes with every upgrade), else the file's real path, the same from
- * any working directory or symlink.
+ * any working directory or symlink. A pipe or device (`-c <(…)`, `/dev/stdin`) has none: every
+ * such file would share `/dev/fd/63`, so `--slack` asks it for a `namespace:` instead.
  */
-async function fileIdentity(file: string): Promise<string> {
+async function fileIdentity(file: string): Promise<string | null> {
+  if (!(await stat(file).catch(() => undefined))?.isFile()) return null;
   const real = await realpath(file).catch(() => file);
   const shipped = await realpath(shippedChecksPath).catch(() => shippedChecksPath);
   return real === shipped ? 'shipped' : `file:${real}`;

@@ -41,9 +41,10 @@ const queryKeywords = new Set(['select', 'with', 'values', 'table']);
  * unknown keys, wrong types, bad durations and conditions, duplicate names, a statement that
  * is not a single query, `:params` used but not declared, and params declared but never used.
  *
- * `file` is only used in messages; `identity` is the file's alert namespace unless it declares one.
+ * `file` is only used in messages; `identity` is the file's alert namespace unless it declares
+ * one (null: it has none, see `ChecksFile.namespace`).
  */
-export function parseChecksFile(source: string, file: string, identity = `file:${file}`): ChecksFile {
+export function parseChecksFile(source: string, file: string, identity: string | null = `file:${file}`): ChecksFile {
   const lineCounter = new LineCounter();
   const at = (offset: number) => {
     const { line, col } = lineCounter.linePos(offset);
@@ -124,7 +125,7 @@ export function parseChecksFile(source: string, file: string, identity = `file:$
   const refused = new Set(schemaProblems.map((p) => pathKey(p.path)));
   const all = [...schemaProblems, ...problems.filter((p) => !refused.has(pathKey(p.path)))];
   if (all.length > 0) throw new ChecksConfigError(sortProblems(all.map(locate)));
-  return { path: file, namespace: parsed.data?.namespace ?? identity, checks };
+  return { path: file, namespace: parsed.data?.namespace ?? identity ?? undefined, checks };
 }
 
 const pathKey = (path: readonly PropertyKey[]) => JSON.stringify(path.map(String));

@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
@@ -352,6 +354,21 @@ describe.each(backends)('Slack alerts on $name', ({ name, skip }) => {
           ['', 'someone-elses', 'fail'],
           ['file', 'backlog', null],
         ]);
+      });
+
+      it('refuses to keep alert state for a piped checks file without a namespace (exit 2, results kept)', async () => {
+        await addJobs(t.db, 1, { runAt: ago('5 minutes') });
+        const fifo = path.join(mkdtempSync(path.join(os.tmpdir(), 'pipectl-alerts-fifo-')), 'fifo');
+        execFileSync('mkfifo', [fifo]);
+        const [r] = await Promise.all([runFile(fifo), writeFile(fifo, `checks:\n${backlogCheck}`)]);
+        expect(r.checks.map((c) => [c.name, c.status])).toEqual([['backlog', 'fail']]);
+        expect(r.exitCode).toBe(ExitCode.error);
+        expect(r.slack?.error).toMatchObject({
+          code: 'alert_namespace_missing',
+          message: expect.stringContaining('add `namespace: <name>` to it'),
+        });
+        expect(stub.requests).toHaveLength(0);
+        expect(await rows()).toEqual([]);
       });
 
       it('a dry run shows the removal and changes nothing', async () => {
