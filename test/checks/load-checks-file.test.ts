@@ -21,7 +21,7 @@ describe('reading a checks file', () => {
   it('refuses a regular file over the cap, and reads one at the cap', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'pipectl-big-checks-'));
     const head = 'checks:\n  - { name: a, description: x, severity: warn, sql: select 1 where false }\n';
-    const padded = (size: number) => head + '#'.repeat(size - head.length - 1) + '\n';
+    const padded = (size: number) => `${head}${'#'.repeat(size - head.length - 1)}\n`;
     writeFileSync(path.join(dir, 'over.yml'), padded(maxChecksFileBytes + 1));
     writeFileSync(path.join(dir, 'at.yml'), padded(maxChecksFileBytes));
     await expect(loadChecksFile(path.join(dir, 'over.yml'), dir)).rejects.toMatchObject({
