@@ -15,7 +15,7 @@ export default class Check extends BaseCommand<typeof Check> {
 
 The checks file is --config, else ./checks.yml in the working directory, else the default checks shipped with pipectl.
 
-With --slack it posts to Slack when a check starts failing or erroring, again every repeat_interval (default 4h) while it keeps failing, and once when it resolves; the alert state lives in the database (alert_state), so runs from cron de-duplicate without a daemon, and overlapping runs post once. A warning posts only for checks with notify_on_warn.
+With --slack it posts to Slack when a check starts failing or erroring, again every repeat_interval (default 4h) while it keeps failing, and once when it resolves; the alert state lives in the database (alert_state), kept per checks file (its namespace: or its path), so runs from cron de-duplicate without a daemon, overlapping runs post once, and a check removed from the file is resolved once. A warning posts only for checks with notify_on_warn.
 
 Exit codes: 0 every check passed (warnings allowed unless --fail-on warn); 1 a check failed; 2 a check could not run, the checks file is invalid, the database is unreachable, or the Slack message could not be delivered (the results are still printed, and the next run sends it again). An error outranks a failure, which outranks a warning.`;
   static override examples = [
