@@ -33,6 +33,7 @@ const statusWords: Record<CheckStatus, string> = { error: 'error', fail: 'failin
  */
 export function buildCheckSection(decision: AlertDecision, detail: 'full' | 'compact' = 'full'): string {
   const { result, kind } = decision;
+  if (decision.removedFrom !== undefined) return removedSection(decision);
   const resolved = kind === 'resolved';
   const title = `${resolved ? ':white_check_mark:' : emoji[result.status]} *${escapeMrkdwn(cutText(result.name, budget.name))}* · ${headline(decision)}`;
   const owner = ownerText(decision, detail === 'compact' ? 100 : budget.owner);
@@ -49,6 +50,15 @@ export function buildCheckSection(decision: AlertDecision, detail: 'full' | 'com
   if (owner) lines.push(owner);
   if (!resolved && result.runbook) lines.push(runbookText(result.runbook));
   return cutText(lines.join('\n'), slackLimits.sectionText);
+}
+
+/** A check resolved because its file no longer has it: it says so, rather than that it passes. */
+function removedSection(decision: AlertDecision): string {
+  const { result, previous, firingForMs } = decision;
+  const was = previous?.notifiedStatus ? statusWords[previous.notifiedStatus] : 'firing';
+  const title = `:white_check_mark: *${escapeMrkdwn(cutText(result.name, budget.name))}* · *resolved*: no longer in the checks file`;
+  const why = `It was ${was} for ${formatAge(firingForMs ?? 0)}, then removed or renamed in ${escapeMrkdwn(cutText(decision.removedFrom ?? '', 300))}; it no longer runs, and its alert state is cleared.`;
+  return cutText(`${title}\n${why}`, slackLimits.sectionText);
 }
 
 /** What changed: `failing`, `failing (was warning)`, `still failing after 4h 10m`, `resolved after 4h 10m`. */

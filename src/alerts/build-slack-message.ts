@@ -99,7 +99,9 @@ export function buildSlackMessage(
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text } });
   }
   return {
-    text: fallbackText(title, speaking),
+    // Notifications show `text`, and Slack reads it as mrkdwn: the env name and check names
+    // must not form `<!channel>` there any more than in the blocks.
+    text: fallbackText(escapeMrkdwn(title), speaking),
     blocks,
     unfurl_links: false,
     unfurl_media: false,
@@ -159,13 +161,13 @@ function fallbackText(title: string, speaking: readonly AlertDecision[]): string
   const parts = groups
     .map(([kind, label]) => [label, speaking.filter((d) => d.kind === kind).map((d) => d.result.name)] as const)
     .filter(([, names]) => names.length > 0)
-    .map(([label, names]) => `${label}: ${names.join(', ')}`);
+    .map(([label, names]) => `${label}: ${escapeMrkdwn(names.join(', '))}`);
   const full = `${title} — ${parts.join('; ')}`;
   if (full.length <= slackLimits.fallbackText) return full;
   // Cut at a name, and say how many did not fit.
   let text = '';
   let listed = 0;
-  const names = speaking.map((d) => d.result.name);
+  const names = speaking.map((d) => escapeMrkdwn(d.result.name));
   for (const name of names) {
     const next = listed === 0 ? `${title} — ${name}` : `${text}, ${name}`;
     if (next.length > slackLimits.fallbackText - 40) break;

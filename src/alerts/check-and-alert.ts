@@ -32,10 +32,37 @@ export async function checkAndAlert(options: CheckAndAlertOptions): Promise<Aler
   let outcome: SlackOutcome | undefined;
   const run = await runCheckSuite({
     ...suite,
-    afterRun: async (judged, { db, checks }) => {
-      outcome = await notifySlack(db, judged, checks, slack);
+    afterRun: async (judged, { db, checks, file }) => {
+      if (file.namespace === undefined) {
+        outcome = noNamespace(file.path, slack.dryRun);
+        return;
+      }
+      const scope = { namespace: file.namespace, known: file.checks.map((c) => c.name), file: file.path };
+      outcome = await notifySlack(db, judged, checks, scope, slack);
     },
   });
   if (outcome === undefined) return run;
   return { ...run, exitCode: outcome.error === null ? run.exitCode : ExitCode.error, slack: outcome };
+}
+
+/**
+ * The Slack step of a checks file read from a pipe or device without a `namespace:`: it has no
+ * identity to keep alert state under (every `-c <(…)` is /dev/fd/63), so it says so and exits 2,
+ * the results already in hand, rather than share state with every other piped file.
+ */
+function noNamespace(file: string, dryRun: boolean): SlackOutcome {
+  return {
+    dryRun,
+    posted: false,
+    firing: [],
+    repeated: [],
+    resolved: [],
+    removed: [],
+    attempts: 0,
+    payload: null,
+    error: {
+      code: 'alert_namespace_missing',
+      message: `the checks file ${file} is not a regular file (a pipe or device), so its alert state has no name to be kept under — add \`namespace: <name>\` to it, or pass a file`,
+    },
+  };
 }

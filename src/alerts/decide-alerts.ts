@@ -19,6 +19,8 @@ export interface AlertDecision {
   next: AlertState;
   /** How long the check has been (firing, repeat) or was (resolved) firing; null when there is nothing to say. */
   firingForMs: number | null;
+  /** Set when the check is resolved because the checks file (named here) no longer has it. */
+  removedFrom?: string;
 }
 
 /**
@@ -71,4 +73,38 @@ export function decideAlerts(
       firingForMs: kind === null ? null : now.getTime() - episodeStart.getTime(),
     };
   });
+}
+
+/**
+ * Alertmanager resolves an alert whose rule is gone; so does this: a check that was firing in
+ * Slack and is no longer in the checks file (removed or renamed) gets a resolution that says so.
+ * Its state is then deleted, with or without a post, so nothing stays firing for ever.
+ */
+export function decideRemoved(removed: readonly AlertState[], file: string, now: Date): AlertDecision[] {
+  return removed
+    .filter((state) => state.notifiedStatus !== null)
+    .map((state) => ({
+      result: {
+        name: state.checkName,
+        status: 'pass',
+        kind: 'row',
+        severity: 'fail',
+        value: null,
+        violations: null,
+        threshold: '',
+        durationMs: 0,
+        error: null,
+        sampleRows: [],
+        params: {},
+        description: `No longer in the checks file ${file}: removed or renamed, so it no longer runs.`,
+        runbook: null,
+        owner: null,
+      },
+      settings: alertDefaults,
+      kind: 'resolved',
+      previous: state,
+      next: { ...state, lastNotifiedAt: now, notifiedStatus: null },
+      firingForMs: now.getTime() - state.since.getTime(),
+      removedFrom: file,
+    }));
 }

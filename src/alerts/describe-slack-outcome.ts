@@ -10,6 +10,7 @@ export function describeSlackOutcome(outcome: SlackOutcome): string {
     ['firing', outcome.firing],
     ['still firing', outcome.repeated],
     ['resolved', outcome.resolved],
+    ['resolved, no longer in the checks file', outcome.removed],
   ] as const;
   const about = groups
     .filter(([, names]) => names.length > 0)

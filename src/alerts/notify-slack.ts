@@ -5,7 +5,7 @@ import type { CheckRun } from '../checks/check-result.js';
 import type { Database } from '../db/schema.js';
 import { coerceError } from '../errors.js';
 import { buildSlackMessage } from './build-slack-message.js';
-import { type AlertDecision, decideAlerts } from './decide-alerts.js';
+import { type AlertDecision, decideAlerts, decideRemoved } from './decide-alerts.js';
 import { type DeliveryPolicy, deliverSlackMessage, deliveryPolicy } from './deliver-slack-message.js';
 import { lockAlertState } from './lock-alert-state.js';
 import { readAlertStates } from './read-alert-states.js';
@@ -27,6 +27,16 @@ export interface SlackAlertOptions {
   delivery?: DeliveryPolicy;
 }
 
+/** Whose alert state a run keeps: its checks file's. */
+export interface AlertScope {
+  /** The file's namespace (`ChecksFile.namespace`): its rows in `alert_state`. */
+  namespace: string;
+  /** Every check the file has, run or not: a row for any other check is a removed check's. */
+  known: readonly string[];
+  /** The file as messages name it. */
+  file: string;
+}
+
 /** What the Slack step did, as `--json` reports it under `slack`. */
 export interface SlackOutcome {
   dryRun: boolean;
@@ -36,6 +46,8 @@ export interface SlackOutcome {
   firing: string[];
   repeated: string[];
   resolved: string[];
+  /** Checks resolved because the checks file no longer has them (removed or renamed). */
+  removed: string[];
   /** Requests made to the webhook. */
   attempts: number;
   /** A dry run's payload, exactly as it would be posted; null otherwise or with nothing to say. */
@@ -48,8 +60,9 @@ export interface SlackOutcome {
 const lockSlackMs = 30_000;
 
 /**
- * The Slack step of a run: under the alert lock, reads `alert_state`, decides per check whether
- * there is something to say (`decideAlerts`), posts one message for all of it
+ * The Slack step of a run: under the alert lock, reads the checks file's `alert_state`, decides
+ * per check whether there is something to say (`decideAlerts`), resolves checks that were firing
+ * and are no longer in the file (`decideRemoved`), posts one message for all of it
  * (`buildSlackMessage`, `deliverSlackMessage`), then stores the new state, all in one
  * transaction. A failed delivery rolls the transaction back, so the state is not advanced and
  * the next run sends again; a second concurrent run waits for the lock and then finds nothing
@@ -61,18 +74,26 @@ export async function notifySlack(
   db: Kysely<Database>,
   run: CheckRun,
   checks: readonly CheckDefinition[],
+  scope: AlertScope,
   options: SlackAlertOptions,
 ): Promise<SlackOutcome> {
   const settings = new Map<string, AlertSettings>(checks.map((c) => [c.name, c.alert ?? alertDefaults]));
   const names = run.checks.map((r) => r.name);
   const policy = options.delivery ?? deliveryPolicy();
   let decisions: AlertDecision[] = [];
+  let removed: string[] = [];
+  let adopted: string[] = [];
   let message: SlackMessage | undefined;
   let attempts = 0;
 
   const decide = async (trx: Kysely<Database>) => {
-    const { now, states } = await readAlertStates(trx, names);
-    decisions = decideAlerts(run.checks, settings, states, now);
+    const stored = await readAlertStates(trx, scope.namespace, names, scope.known);
+    decisions = [
+      ...decideAlerts(run.checks, settings, stored.states, stored.now),
+      ...decideRemoved(stored.vanished, scope.file, stored.now),
+    ];
+    removed = stored.vanished.map((s) => s.checkName);
+    adopted = stored.adopted;
     message = buildSlackMessage(decisions, {
       envName: options.envName,
       host: options.host ?? os.hostname(),
@@ -96,10 +117,12 @@ export async function notifySlack(
           attempts = (await deliverSlackMessage(webhookUrl, message, policy)).attempts;
           delivered = true;
         }
-        await writeAlertStates(
-          trx,
-          decisions.map((d) => d.next),
-        );
+        await writeAlertStates(trx, {
+          namespace: scope.namespace,
+          states: decisions.filter((d) => d.removedFrom === undefined).map((d) => d.next),
+          removed,
+          adopted,
+        });
       });
     }
   } catch (err) {
@@ -136,13 +159,15 @@ function summarise(
   attempts: number,
   message: SlackMessage | null,
 ): SlackOutcome {
-  const named = (kind: AlertDecision['kind']) => decisions.filter((d) => d.kind === kind).map((d) => d.result.name);
+  const named = (kind: AlertDecision['kind']) =>
+    decisions.filter((d) => d.kind === kind && d.removedFrom === undefined).map((d) => d.result.name);
   return {
     dryRun,
     posted,
     firing: named('firing'),
     repeated: named('repeat'),
     resolved: named('resolved'),
+    removed: decisions.filter((d) => d.removedFrom !== undefined).map((d) => d.result.name),
     attempts,
     payload: dryRun ? message : null,
     error: null,

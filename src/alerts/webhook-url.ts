@@ -21,12 +21,16 @@ export function parseWebhookUrl(webhookUrl: string): URL {
 }
 
 /**
- * Replaces the webhook URL, and its path (the secret part: `/services/T…/B…/token`), wherever
- * they occur in a text.
+ * Replaces the webhook URL, its path (Slack's secret part: `/services/T…/B…/token`), its query
+ * (Google Chat-style and proxied webhooks carry the token in `?key=…&token=…`) and its path with
+ * the query, wherever they occur in a text, as written or percent-decoded: an endpoint's error
+ * body may echo its request line.
  */
 export function redactWebhook(text: string, url: URL): string {
-  // A path too short to be a token would blank out ordinary words instead.
-  const secrets = [url.href, url.href.replace(/\/$/, ''), url.pathname, safeDecode(url.pathname)]
+  const written = [url.href, url.href.replace(/\/$/, ''), `${url.pathname}${url.search}`, url.pathname, url.search];
+  const params = [...url.searchParams.values()];
+  // A part too short to be a token would blank out ordinary words instead.
+  const secrets = [...new Set([...written, ...written.map(safeDecode), ...params])]
     .filter((s) => s.length >= 8)
     .sort((a, b) => b.length - a.length);
   let out = text;

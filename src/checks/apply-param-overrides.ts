@@ -31,13 +31,7 @@ export function applyParamOverrides(file: ChecksFile, raws: readonly string[]): 
   const overrides = raws.map(parseOverride);
   for (const o of overrides) {
     const targets = file.checks.filter((c) => (o.check === undefined || c.name === o.check) && o.name in c.params);
-    if (targets.length === 0) {
-      const where = o.check === undefined ? 'no check in' : `check "${o.check}" in`;
-      throw new PipectlError(
-        'invalid_param',
-        `--param ${o.raw}: ${where} ${file.path} declares a parameter "${o.name}"`,
-      );
-    }
+    if (targets.length === 0) throw new PipectlError('invalid_param', `--param ${o.raw}: ${whyNoTarget(file, o)}`);
   }
   return file.checks.map((check) => {
     const mine = overrides.filter((o) => (o.check === undefined || o.check === check.name) && o.name in check.params);
@@ -56,4 +50,16 @@ export function applyParamOverrides(file: ChecksFile, raws: readonly string[]): 
     }
     return { ...check, params };
   });
+}
+
+/** Why an override has no check to apply to, naming the checks that would take it. */
+function whyNoTarget(file: ChecksFile, o: Override): string {
+  const declaring = file.checks.filter((c) => o.name in c.params).map((c) => c.name);
+  const declaredBy =
+    declaring.length === 0
+      ? `no check in it declares a parameter "${o.name}"`
+      : `${o.name} is declared by ${declaring.join(', ')}`;
+  if (o.check === undefined) return `no check in ${file.path} declares a parameter "${o.name}"`;
+  if (!file.checks.some((c) => c.name === o.check)) return `no check "${o.check}" in ${file.path}; ${declaredBy}`;
+  return `check "${o.check}" in ${file.path} has no parameter "${o.name}"; ${declaredBy}`;
 }

@@ -71,6 +71,12 @@ export const alertDefaults: AlertSettings = Object.freeze({
 export interface ChecksFile {
   /** The file as it should be shown to the user (relative to the working directory when inside it). */
   path: string;
+  /**
+   * Whose alert state this file's `--slack` runs keep in `alert_state`: the file's `namespace:`,
+   * else `shipped` for the checks shipped with pipectl, else `file:` and the file's real path;
+   * undefined for a pipe or device that declares none (`--slack` then refuses to run).
+   */
+  namespace: string | undefined;
   checks: CheckDefinition[];
 }
 

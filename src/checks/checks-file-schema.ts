@@ -93,8 +93,15 @@ export const defaultsSchema = z.strictObject({
   slack_mention: slackMention.optional(),
 });
 
+/** A namespace names whose alert state a file's runs keep: lower-case letters, digits, `.`, `_` and `-`. */
+export const namespacePattern = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
 /** The whole file. */
 export const checksFileSchema = z.strictObject({
+  namespace: z
+    .string(expected('must be text'))
+    .regex(namespacePattern, 'must be 1–63 lower-case letters, digits, ".", "_" or "-", such as billing-checks')
+    .optional(),
   defaults: defaultsSchema.optional(),
   checks: z.array(checkSchema, expected('must be a list of checks')).min(1, 'must list at least one check'),
 });

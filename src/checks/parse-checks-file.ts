@@ -44,9 +44,10 @@ const maxStatementTimeoutMs = 2 ** 31 - 1;
  * unknown keys, wrong types, bad durations and conditions, duplicate names, a statement that
  * is not a single query, `:params` used but not declared, and params declared but never used.
  *
- * `file` is only used in messages.
+ * `file` is only used in messages; `identity` is the file's alert namespace unless it declares
+ * one (null: it has none, see `ChecksFile.namespace`).
  */
-export function parseChecksFile(source: string, file: string): ChecksFile {
+export function parseChecksFile(source: string, file: string, identity: string | null = `file:${file}`): ChecksFile {
   const lineCounter = new LineCounter();
   const at = (offset: number) => {
     const { line, col } = lineCounter.linePos(offset);
@@ -99,27 +100,104 @@ export function parseChecksFile(source: string, file: string): ChecksFile {
     message: `${describePath(p.subject ?? p.path, data)}: ${p.message}`,
   });
 
+  // Every problem in one pass: the schema's problems, and those of the later stages (parameter
+  // defaults, unused parameters, durations, names) on whatever parts of the file are valid.
   const parsed = checksFileSchema.safeParse(data);
-  if (!parsed.success)
-    throw new ChecksConfigError(sortProblems(parsed.error.issues.flatMap(issueProblems).map(locate)));
+  const schemaProblems = parsed.success ? [] : parsed.error.issues.flatMap(issueProblems);
+  const salvaged = parsed.success ? wholeFile(parsed.data) : salvageFile(data);
 
   const problems: PathProblem[] = [];
-  if (repeatIntervalMs(parsed.data.defaults?.repeat_interval) === null) {
+  const defaults = salvaged.defaults;
+  if (repeatIntervalMs(defaults?.repeat_interval) === null) {
     problems.push({ path: ['defaults', 'repeat_interval'], message: repeatIntervalHelp });
   }
-  const checks = parsed.data.checks.map((raw, index) => buildCheck(raw, parsed.data, ['checks', index], problems));
+  const defaultTimeout = timeoutMs(defaults?.timeout);
+  if (typeof defaultTimeout === 'string') problems.push({ path: ['defaults', 'timeout'], message: defaultTimeout });
+  const checks = salvaged.checks.map((entry) => buildCheck(entry, defaults, ['checks', entry.index], problems));
   const names = new Map<string, number>();
-  for (const [index, check] of parsed.data.checks.entries()) {
-    const first = names.get(check.name);
+  for (const { raw, index } of salvaged.checks) {
+    if (raw.name === undefined) continue;
+    const first = names.get(raw.name);
     if (first === undefined) {
-      names.set(check.name, index);
+      names.set(raw.name, index);
     } else {
       const { line } = locateInYaml(doc, source, lineCounter, ['checks', first, 'name']);
       problems.push({ path: ['checks', index, 'name'], message: `duplicate name: line ${line} already uses it` });
     }
   }
-  if (problems.length > 0) throw new ChecksConfigError(sortProblems(problems.map(locate)));
-  return { path: file, checks };
+  // A value the schema refused is reported once, in the schema's words.
+  const refused = new Set(schemaProblems.map((p) => pathKey(p.path)));
+  const all = [...schemaProblems, ...problems.filter((p) => !refused.has(pathKey(p.path)))];
+  if (all.length > 0) throw new ChecksConfigError(sortProblems(all.map(locate)));
+  return { path: file, namespace: parsed.data?.namespace ?? identity ?? undefined, checks };
+}
+
+const pathKey = (path: readonly PropertyKey[]) => JSON.stringify(path.map(String));
+
+/** A check as far as it is valid: the keys that passed the schema, and which keys were written at all. */
+interface SalvagedCheck {
+  index: number;
+  raw: Partial<RawCheck>;
+  /** Keys present in the file, valid or not: an invalid `warn` is still a condition that was written. */
+  written: Set<string>;
+  /** Every parameter declared, valid or not, so that the SQL's use of a bad one is not "undeclared". */
+  declared: string[];
+}
+
+interface SalvagedFile {
+  defaults: RawChecksFile['defaults'];
+  checks: SalvagedCheck[];
+}
+
+function wholeFile(data: RawChecksFile): SalvagedFile {
+  return {
+    defaults: data.defaults,
+    checks: data.checks.map((raw, index) => ({
+      index,
+      raw,
+      written: new Set(Object.keys(raw)),
+      declared: Object.keys(raw.params ?? {}),
+    })),
+  };
+}
+
+const isMapping = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The keys of `value` that each pass their own schema in `shape`; the others are left out. */
+function validKeys(value: Record<string, unknown>, shape: Record<string, z.ZodType>): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) {
+    const schema = shape[key];
+    if (schema === undefined) continue;
+    const result = schema.safeParse(field);
+    if (result.success) kept[key] = result.data;
+  }
+  return kept;
+}
+
+/** The valid parts of a file the schema refused, for the later stages to check too. */
+function salvageFile(data: unknown): SalvagedFile {
+  if (!isMapping(data)) return { defaults: undefined, checks: [] };
+  const defaults = isMapping(data.defaults)
+    ? (validKeys(data.defaults, defaultsSchema.shape) as RawChecksFile['defaults'])
+    : undefined;
+  const list = Array.isArray(data.checks) ? data.checks : [];
+  const checks: SalvagedCheck[] = [];
+  for (const [index, entry] of list.entries()) {
+    if (!isMapping(entry)) continue;
+    const raw = validKeys(entry, checkSchema.shape) as Partial<RawCheck>;
+    // One bad parameter must not hide the others, nor make the SQL's use of it look undeclared.
+    if (isMapping(entry.params)) raw.params = validKeys(entry.params, paramShape(entry.params)) as RawCheck['params'];
+    const declared = isMapping(entry.params) ? Object.keys(entry.params) : [];
+    checks.push({ index, raw, written: new Set(Object.keys(entry)), declared });
+  }
+  return { defaults, checks };
+}
+
+/** Each declared parameter checked on its own against `paramSchema`. */
+function paramShape(params: Record<string, unknown>): Record<string, z.ZodType> {
+  return Object.fromEntries(Object.keys(params).map((name) => [name, paramSchema]));
 }
 
 function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
@@ -163,42 +241,39 @@ function describePath(path: readonly PropertyKey[], data: unknown): string {
 }
 
 function buildCheck(
-  raw: RawCheck,
-  file: RawChecksFile,
+  { raw, written, declared }: SalvagedCheck,
+  defaults: RawChecksFile['defaults'],
   path: readonly PropertyKey[],
   problems: PathProblem[],
 ): CheckDefinition {
   const problem = (rel: PropertyKey[], message: string, options: LocateOptions = {}) =>
     problems.push({ path: [...path, ...rel], message, ...options });
 
-  const hasConditions = raw.warn !== undefined || raw.fail !== undefined;
+  const hasConditions = written.has('warn') || written.has('fail');
   const kind = raw.kind ?? (hasConditions ? 'metric' : 'row');
   if (kind === 'row') {
     if (hasConditions) {
       problem(
-        [raw.warn !== undefined ? 'warn' : 'fail'],
+        [written.has('warn') ? 'warn' : 'fail'],
         'warn and fail conditions belong to metric checks (kind: metric)',
         {
           atKey: true,
         },
       );
     }
-    if (raw.severity === undefined) problem(['severity'], 'is required for a row check: warn or fail');
+    if (!written.has('severity')) problem(['severity'], 'is required for a row check: warn or fail');
   } else {
     if (!hasConditions) problem(['kind'], 'a metric check needs a warn or a fail condition, such as fail: "> 100"');
-    if (raw.severity !== undefined) {
+    if (written.has('severity')) {
       problem(['severity'], 'a metric check takes its severity from its warn and fail conditions: remove it', {
         atKey: true,
       });
     }
   }
 
-  const timeout = parseDuration(raw.timeout ?? file.defaults?.timeout ?? `${checkDefaults.timeoutMs}ms`);
-  if (timeout.ms === undefined || timeout.ms < 1) {
-    problem(['timeout'], 'must be a positive duration in ms, seconds, minutes, hours or days');
-  } else if (timeout.ms > maxStatementTimeoutMs) {
-    problem(['timeout'], `must be at most ${formatMs(maxStatementTimeoutMs)}, PostgreSQL's statement_timeout maximum`);
-  }
+  // A bad `defaults: timeout` is reported once, at `defaults:`, not once per check.
+  const ownTimeout = timeoutMs(raw.timeout);
+  if (typeof ownTimeout === 'string') problem(['timeout'], ownTimeout);
 
   const params: Record<string, ParamDefinition> = {};
   for (const [name, declared] of Object.entries(raw.params ?? {})) {
@@ -213,29 +288,29 @@ function buildCheck(
     }
   }
 
-  checkSql(raw, path, problems);
+  if (raw.sql !== undefined) checkSql(raw.sql, declared, path, problems);
 
   return {
-    name: raw.name,
-    description: raw.description.trim(),
+    name: raw.name ?? '',
+    description: raw.description?.trim() ?? '',
     kind,
     severity: kind === 'row' ? (raw.severity ?? 'fail') : raw.fail !== undefined ? 'fail' : 'warn',
-    sql: raw.sql,
+    sql: raw.sql ?? '',
     params,
     warn: raw.warn === undefined ? undefined : parseCondition(raw.warn),
     fail: raw.fail === undefined ? undefined : parseCondition(raw.fail),
-    sampleRows: raw.sample_rows ?? file.defaults?.sample_rows ?? checkDefaults.sampleRows,
-    timeoutMs: timeout.ms ?? checkDefaults.timeoutMs,
+    sampleRows: raw.sample_rows ?? defaults?.sample_rows ?? checkDefaults.sampleRows,
+    timeoutMs: usableMs(ownTimeout) ?? usableMs(timeoutMs(defaults?.timeout)) ?? checkDefaults.timeoutMs,
     runbook: raw.runbook?.trim() || undefined,
     owner: raw.owner,
-    alert: buildAlertSettings(raw, file, path, problems),
+    alert: buildAlertSettings(raw, defaults, path, problems),
   };
 }
 
 /** The SQL must be one query, name its parameters, and use exactly the parameters it declares. */
-function checkSql(raw: RawCheck, path: readonly PropertyKey[], problems: PathProblem[]): void {
+function checkSql(text: string, declaredNames: string[], path: readonly PropertyKey[], problems: PathProblem[]): void {
   const sqlPath = [...path, 'sql'];
-  const scan = scanSql(raw.sql);
+  const scan = scanSql(text);
   if (!queryKeywords.has(scan.firstKeyword)) {
     const word = scan.firstKeyword ? scan.firstKeyword.toUpperCase() : 'nothing';
     problems.push({
@@ -244,7 +319,7 @@ function checkSql(raw: RawCheck, path: readonly PropertyKey[], problems: PathPro
       message: `must be one read-only query (SELECT, WITH, VALUES or TABLE), not ${word}: checks never change data`,
     });
   }
-  const laterStatement = scan.semicolons.some((at) => scanSql(raw.sql.slice(at + 1)).firstKeyword !== '');
+  const laterStatement = scan.semicolons.some((at) => scanSql(text.slice(at + 1)).firstKeyword !== '');
   if (laterStatement) {
     problems.push({ path: sqlPath, needle: /;/, message: 'must be a single statement: remove the second one' });
   }
@@ -255,7 +330,7 @@ function checkSql(raw: RawCheck, path: readonly PropertyKey[], problems: PathPro
       message: 'uses a positional $n parameter: declare a named one under params and write :name',
     });
   }
-  const declared = new Set(Object.keys(raw.params ?? {}));
+  const declared = new Set(declaredNames);
   const used = new Set(scan.placeholders.map((p) => p.name));
   for (const name of used) {
     if (!declared.has(name)) {
@@ -279,8 +354,8 @@ function checkSql(raw: RawCheck, path: readonly PropertyKey[], problems: PathPro
 
 /** `repeat_interval`, `notify_on_warn` and `slack_mention`, from the check, else `defaults:`, else `alertDefaults`. */
 function buildAlertSettings(
-  raw: RawCheck,
-  file: RawChecksFile,
+  raw: Partial<RawCheck>,
+  defaults: RawChecksFile['defaults'],
   path: readonly PropertyKey[],
   problems: PathProblem[],
 ): AlertSettings {
@@ -288,9 +363,9 @@ function buildAlertSettings(
   const ownRepeat = repeatIntervalMs(raw.repeat_interval);
   if (ownRepeat === null) problems.push({ path: [...path, 'repeat_interval'], message: repeatIntervalHelp });
   return {
-    repeatIntervalMs: ownRepeat ?? repeatIntervalMs(file.defaults?.repeat_interval) ?? alertDefaults.repeatIntervalMs,
-    notifyOnWarn: raw.notify_on_warn ?? file.defaults?.notify_on_warn ?? alertDefaults.notifyOnWarn,
-    slackMention: raw.slack_mention ?? file.defaults?.slack_mention ?? alertDefaults.slackMention,
+    repeatIntervalMs: ownRepeat ?? repeatIntervalMs(defaults?.repeat_interval) ?? alertDefaults.repeatIntervalMs,
+    notifyOnWarn: raw.notify_on_warn ?? defaults?.notify_on_warn ?? alertDefaults.notifyOnWarn,
+    slackMention: raw.slack_mention ?? defaults?.slack_mention ?? alertDefaults.slackMention,
   };
 }
 
@@ -304,4 +379,29 @@ function repeatIntervalMs(text: string | undefined): number | undefined | null {
   if (text === undefined) return undefined;
   const { ms } = parseDuration(text);
   return ms === undefined || ms < 60_000 ? null : ms;
+}
+
+const timeoutHelp = 'must be a positive duration in ms, seconds, minutes, hours or days';
+
+/**
+ * A `timeout` in ms; undefined when it is not set, or the problem with it: zero, months and
+ * years, or longer than PostgreSQL's statement_timeout can hold.
+ */
+function timeoutMs(text: string | undefined): number | undefined | string {
+  if (text === undefined) return undefined;
+  let ms: number | undefined;
+  try {
+    ms = parseDuration(text).ms;
+  } catch (err) {
+    return (err as Error).message;
+  }
+  if (ms === undefined || ms < 1) return timeoutHelp;
+  if (ms > maxStatementTimeoutMs) {
+    return `must be at most ${formatMs(maxStatementTimeoutMs)}, PostgreSQL's statement_timeout maximum`;
+  }
+  return ms;
+}
+
+function usableMs(value: number | undefined | string): number | undefined {
+  return typeof value === 'number' ? value : undefined;
 }

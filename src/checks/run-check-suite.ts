@@ -4,7 +4,8 @@ import type { OpenedDatabase } from '../db/open-database.js';
 import type { Database } from '../db/schema.js';
 import { coerceError } from '../errors.js';
 import { applyParamOverrides } from './apply-param-overrides.js';
-import type { CheckDefinition } from './check-definition.js';
+import { assertChecksSchema } from './assert-checks-schema.js';
+import type { CheckDefinition, ChecksFile } from './check-definition.js';
 import { type CheckRun, countStatuses, exitCodeFor, type FailOn, worstStatus } from './check-result.js';
 import { loadConfiguredChecks } from './load-checks-file.js';
 import { recordCheckRuns } from './record-check-runs.js';
@@ -37,7 +38,10 @@ export interface CheckSuiteOptions {
    * Runs once the results are judged and recorded, with the database still open and the checks
    * as they ran: `pipectl check --slack` alerts from here (see `checkAndAlert`).
    */
-  afterRun?: (run: CheckRun, context: { db: Kysely<Database>; checks: readonly CheckDefinition[] }) => Promise<void>;
+  afterRun?: (
+    run: CheckRun,
+    context: { db: Kysely<Database>; checks: readonly CheckDefinition[]; file: ChecksFile },
+  ) => Promise<void>;
 }
 
 /**
@@ -46,8 +50,8 @@ export interface CheckSuiteOptions {
  * (concurrently on a server, one by one on PGlite), records the results in `check_runs`, and
  * works out the overall status and exit code.
  *
- * Throws (exit 2) for an invalid file, an unknown check name or parameter, and an unreachable
- * database; a check that cannot run is an `error` result, not an exception.
+ * Throws (exit 2) for an invalid file, an unknown check name or parameter, an unreachable
+ * database, and a server database whose pipectl schema is missing or out of date; a check that cannot run is an `error` result, not an exception.
  */
 export async function runCheckSuite(options: CheckSuiteOptions): Promise<CheckRun> {
   const file = await loadConfiguredChecks(options.config, options.cwd);
@@ -59,9 +63,11 @@ export async function runCheckSuite(options: CheckSuiteOptions): Promise<CheckRu
   const failOn = options.failOn ?? 'fail';
 
   const opened = await options.openDatabase();
+  const server = opened.backend === 'postgres';
+  // The embedded database migrates itself when opened; a server's schema is the operator's.
+  if (server) await assertChecksSchema(opened.db, opened.location);
   const runId = randomUUID();
   const startedAt = new Date().toISOString();
-  const server = opened.backend === 'postgres';
   const results = await runChecks(opened.db, checks, {
     concurrency: server ? (options.concurrency ?? 4) : 1,
     enforcesTimeout: server,
@@ -90,6 +96,6 @@ export async function runCheckSuite(options: CheckSuiteOptions): Promise<CheckRu
     recordError,
     checks: results,
   };
-  await options.afterRun?.(run, { db: opened.db, checks });
+  await options.afterRun?.(run, { db: opened.db, checks, file });
   return run;
 }

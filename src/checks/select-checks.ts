@@ -3,8 +3,8 @@ import type { CheckDefinition, ChecksFile } from './check-definition.js';
 
 /**
  * The checks to run: all of them, or those named by `only`, minus those named by `exclude`.
- * A name the file does not have is a usage error (exit 2), so that a typo in a cron line
- * cannot silently run nothing.
+ * A name the file does not have, or a selection that leaves nothing (`--only a --exclude a`),
+ * is a usage error (exit 2), so that a cron line cannot silently run nothing and pass.
  */
 export function selectChecks(
   file: ChecksFile,
@@ -21,5 +21,12 @@ export function selectChecks(
   }
   const wanted = only.length > 0 ? new Set(only) : known;
   const dropped = new Set(exclude);
-  return file.checks.filter((c) => wanted.has(c.name) && !dropped.has(c.name));
+  const selected = file.checks.filter((c) => wanted.has(c.name) && !dropped.has(c.name));
+  if (selected.length === 0) {
+    throw new PipectlError(
+      'no_checks_selected',
+      `no checks selected: --exclude removes every check that ${only.length > 0 ? '--only names' : `${file.path} has`} — drop the --exclude or widen --only`,
+    );
+  }
+  return selected;
 }

@@ -6,7 +6,7 @@ import { BaseCommand } from '../base-command.js';
 import { parseDuration } from '../duration.js';
 import { PipectlError } from '../errors.js';
 import { renderReport, reportFormats } from '../report/render-report.js';
-import { writeReportFile } from '../report/write-report-file.js';
+import { assertReportTarget, writeReportFile } from '../report/write-report-file.js';
 
 export default class Check extends BaseCommand<typeof Check> {
   static override summary = 'Run the SQL health checks in checks.yml against the pipeline database.';
@@ -15,7 +15,7 @@ export default class Check extends BaseCommand<typeof Check> {
 
 The checks file is --config, else ./checks.yml in the working directory, else the default checks shipped with pipectl.
 
-With --slack it posts to Slack when a check starts failing or erroring, again every repeat_interval (default 4h) while it keeps failing, and once when it resolves; the alert state lives in the database (alert_state), so runs from cron de-duplicate without a daemon, and overlapping runs post once. A warning posts only for checks with notify_on_warn.
+With --slack it posts to Slack when a check starts failing or erroring, again every repeat_interval (default 4h) while it keeps failing, and once when it resolves; the alert state lives in the database (alert_state), kept per checks file (its namespace: or its path), so runs from cron de-duplicate without a daemon, overlapping runs post once, and a check removed from the file is resolved once. A warning posts only for checks with notify_on_warn.
 
 Exit codes: 0 every check passed (warnings allowed unless --fail-on warn); 1 a check failed; 2 a check could not run, the checks file is invalid, the database is unreachable, or the Slack message could not be delivered (the results are still printed, and the next run sends it again). An error outranks a failure, which outranks a warning.`;
   static override examples = [
@@ -96,6 +96,15 @@ Exit codes: 0 every check passed (warnings allowed unless --fail-on warn); 1 a c
   async run(): Promise<AlertedCheckRun> {
     const { flags } = this;
     const dryRun = flags['slack-dry-run'];
+    // Flags override the environment: an empty --slack-webhook (an unset variable in a cron
+    // line) must not quietly post to SLACK_WEBHOOK_URL instead.
+    if (flags['slack-webhook'] === '') {
+      throw new PipectlError(
+        'usage',
+        '--slack-webhook is empty: give the incoming-webhook URL, or leave the flag out to use SLACK_WEBHOOK_URL',
+      );
+    }
+    if (flags.output !== undefined) await assertReportTarget(flags.output);
     const run = await checkAndAlert({
       config: flags.config,
       cwd: process.cwd(),
@@ -105,8 +114,7 @@ Exit codes: 0 every check passed (warnings allowed unless --fail-on warn); 1 a c
       failOn: flags['fail-on'],
       record: flags.record,
       concurrency: this.settings.poolSize,
-      // Checks are plain SQL, written for any pipeline of this shape: they run on a database
-      // whatever its pipectl migrations (recording results then needs check_runs, or --no-record).
+      // The schema is checked by runCheckSuite, which says so when it was never migrated.
       openDatabase: () => this.openDatabase({ schema: 'skip' }),
       slack:
         flags.slack || dryRun

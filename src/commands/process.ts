@@ -155,7 +155,7 @@ SIGINT/SIGTERM stop claiming, give running jobs --shutdown-grace to finish, then
       shutdownGraceMs: parseDurationMs(f['shutdown-grace'], '--shutdown-grace'),
       backoff: { baseMs: parseDurationMs(f['retry-delay'], '--retry-delay'), maxMs: 3_600_000 },
       untilIdle: f['until-idle'],
-      idleHorizonMs: parseDuration(f['idle-horizon'], '--idle-horizon'),
+      idleHorizonMs: parseDurationMs(f['idle-horizon'], '--idle-horizon'),
       stageOptions: { maxUrls: f['max-urls'] },
       maxJobs: f['max-jobs'],
       version: this.config.version,

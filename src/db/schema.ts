@@ -106,6 +106,8 @@ export interface WorkersTable {
 }
 
 export interface AlertStateTable {
+  /** Whose state it is: a checks file's `namespace:` or identity (migration 0009); '' for rows older than that. */
+  namespace: string;
   check_name: string;
   status: CheckStatus;
   since: CreatedAt;

@@ -2,17 +2,18 @@ import type { CheckResult, CheckRun } from '../checks/check-result.js';
 import { formatCell, formatDuration, formatOutcome, hiddenRows } from './format-values.js';
 
 /**
- * Escapes text for a Markdown table cell: pipes would end the cell, newlines the row, and
- * `<…>` in data would be read as HTML by GitHub and GitLab.
+ * Escapes prose (a description, owner or runbook) as cells are escaped: `<…>` would be read as
+ * HTML by GitHub and GitLab, and `&amp;` as an entity. Line breaks stay, since they are the text's own.
+ */
+function prose(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * Escapes text for a Markdown table cell: as prose, and pipes would end the cell, newlines the row.
  */
 function cell(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\\/g, '\\\\')
-    .replace(/\|/g, '\\|')
-    .replace(/\r?\n/g, ' ');
+  return prose(text).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
 function sampleTable(rows: Record<string, unknown>[]): string[] {
@@ -26,7 +27,7 @@ function sampleTable(rows: Record<string, unknown>[]): string[] {
 }
 
 function section(result: CheckResult): string[] {
-  const lines = [`### ${result.status}: ${result.name}`, '', result.description, ''];
+  const lines = [`### ${result.status}: ${result.name}`, '', prose(result.description), ''];
   if (result.error !== null) lines.push(`**Error:** ${cell(result.error)}`, '');
   else lines.push(`**Found:** ${formatOutcome(result)} (threshold: ${result.threshold})`, '');
   if (result.sampleRows.length > 0) {
@@ -34,8 +35,8 @@ function section(result: CheckResult): string[] {
     const more = hiddenRows(result, result.sampleRows.length);
     lines.push(...(more > 0 ? ['', `…and ${more} more`] : []), '');
   }
-  if (result.owner) lines.push(`**Owner:** ${result.owner}`, '');
-  if (result.runbook) lines.push('**Runbook:**', '', result.runbook, '');
+  if (result.owner) lines.push(`**Owner:** ${prose(result.owner)}`, '');
+  if (result.runbook) lines.push('**Runbook:**', '', prose(result.runbook), '');
   return lines;
 }
 
@@ -59,6 +60,6 @@ export function renderMarkdown(run: CheckRun): string {
     '',
   ];
   for (const result of run.checks) if (result.status !== 'pass') lines.push(...section(result));
-  if (run.recordError !== null) lines.push(`> ${run.recordError}`, '');
+  if (run.recordError !== null) lines.push(`> ${prose(run.recordError)}`, '');
   return `${lines.join('\n').trimEnd()}\n`;
 }

@@ -187,6 +187,14 @@ describe('buildSlackMessage', () => {
     expect((text?.match(/```/g) ?? []).length).toBe(2);
   });
 
+  it('escapes the environment name in the notification text, which Slack reads as mrkdwn', () => {
+    const m = message([checkResult('a', 'fail')], [], {}, { ...context, envName: '<!channel> prod & co' });
+    expect(m?.text).toBe('pipectl · &lt;!channel&gt; prod &amp; co: 1 failing — firing: a');
+    // The header is plain_text: Slack shows it as written and parses nothing in it.
+    const header = m?.blocks[0];
+    expect(header?.type === 'header' && header.text.text).toBe('pipectl · <!channel> prod & co: 1 failing');
+  });
+
   it('shows 48 short checks in full, and cuts at 50 blocks with "…and N more"', () => {
     const results = Array.from({ length: 60 }, (_, i) => checkResult(`c${i}`, 'fail', { sampleRows: [] }));
     const m = message(results.slice(0, 48));

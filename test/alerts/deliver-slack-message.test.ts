@@ -146,6 +146,20 @@ describe('deliverSlackMessage against a local Slack stand-in', () => {
     expect(e.message).toContain('***');
   });
 
+  it('never repeats a token carried in the query string, alone or with its path, as written or decoded', async () => {
+    const base = new URL(stub.url).origin;
+    const url = `${base}/echo?key=QKEYQ1234&token=QSECRET%2FQ99`;
+    stub.answer(
+      ...Array.from({ length: 3 }, () => ({
+        status: 500,
+        body: `error at /echo?key=QKEYQ1234&token=QSECRET%2FQ99 (query ?key=QKEYQ1234&token=QSECRET/Q99, token QSECRET/Q99)`,
+      })),
+    );
+    const e = await failure(fast, url);
+    expect(e.message).toContain('error at ***');
+    expect(e.message).not.toMatch(/QKEYQ|QSECRET/);
+  });
+
   it('gives up at once when Retry-After is past the delivery budget', async () => {
     stub.answer({ status: 429, headers: { 'retry-after': '120' } });
     const [e, ms] = await timed(() => failure());

@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
@@ -210,6 +212,175 @@ describe.each(backends)('Slack alerts on $name', ({ name, skip }) => {
         exitCode: ExitCode.error,
       });
       expect(await t.db.selectFrom('check_runs').select('id').execute()).toEqual([]);
+    });
+
+    describe('checks removed from the file, and several checks files on one database', () => {
+      const backlogCheck = `  - name: backlog
+    description: Noop jobs pending for more than a minute.
+    severity: fail
+    sql: select job_id from jobs where status = 'pending' and job_type = 'noop' and run_at < now() - interval '1 minute'
+`;
+      const otherCheck = `  - name: other
+    description: Never fires.
+    severity: fail
+    sql: select 1 where false
+`;
+      const fileWith = (text: string, dir = mkdtempSync(path.join(os.tmpdir(), 'pipectl-alerts-ns-'))) => {
+        const file = path.join(dir, 'checks.yml');
+        writeFileSync(file, text);
+        return file;
+      };
+      const runFile = (config: string, slack: Partial<SlackAlertOptions> = {}) =>
+        checkAndAlert({
+          config,
+          cwd: process.cwd(),
+          openDatabase: async () => ({
+            db: t.db,
+            backend: name as Backend,
+            location: name,
+            migrated: [],
+            close: async () => {},
+          }),
+          slack: { webhookUrl: stub.url, dryRun: false, envName: 'test', host: 'ci', delivery: fast, ...slack },
+        });
+      const rows = () =>
+        t.db
+          .selectFrom('alert_state')
+          .select(['namespace', 'check_name', 'notified_status'])
+          .orderBy('namespace')
+          .orderBy('check_name')
+          .execute();
+
+      it('resolves a firing check that was removed from the file, saying so, and clears its state', async () => {
+        await addJobs(t.db, 1, { runAt: ago('5 minutes') });
+        const file = fileWith(`checks:\n${backlogCheck}${otherCheck}`);
+        expect((await runFile(file)).slack?.firing).toEqual(['backlog']);
+        writeFileSync(file, `checks:\n${otherCheck}`);
+        const after = await runFile(file);
+        expect(after.slack).toMatchObject({
+          posted: true,
+          firing: [],
+          resolved: [],
+          removed: ['backlog'],
+          error: null,
+        });
+        const resolved = JSON.stringify(stub.delivered[1]);
+        expect(resolved).toContain('*backlog* · *resolved*: no longer in the checks file');
+        expect(resolved).toMatch(
+          /It was failing for \d+s, then removed or renamed in [^;]*checks\.yml; it no longer runs/,
+        );
+        expect(header(stub.delivered[1])).toMatchObject({ text: { text: 'pipectl · test: 1 resolved' } });
+        expect((await rows()).map((r) => r.check_name)).toEqual(['other']);
+        // Said once: the next run has nothing to say.
+        expect((await runFile(file)).slack?.posted).toBe(false);
+        expect(stub.delivered).toHaveLength(2);
+      });
+
+      it('drops the state of a removed check that was not firing, without a post', async () => {
+        const file = fileWith(`checks:\n${backlogCheck}${otherCheck}`);
+        await runFile(file);
+        expect((await rows()).map((r) => r.check_name)).toEqual(['backlog', 'other']);
+        writeFileSync(file, `checks:\n${otherCheck}`);
+        expect((await runFile(file)).slack).toMatchObject({ posted: false, removed: [] });
+        expect((await rows()).map((r) => r.check_name)).toEqual(['other']);
+      });
+
+      it('does not count checks left out by --only as removed', async () => {
+        await addJobs(t.db, 1, { runAt: ago('5 minutes') });
+        const file = fileWith(`checks:\n${backlogCheck}${otherCheck}`);
+        await runFile(file);
+        const only = await checkAndAlert({
+          config: file,
+          cwd: process.cwd(),
+          only: ['other'],
+          openDatabase: async () => ({
+            db: t.db,
+            backend: name as Backend,
+            location: name,
+            migrated: [],
+            close: async () => {},
+          }),
+          slack: { webhookUrl: stub.url, dryRun: false, envName: 'test', host: 'ci', delivery: fast },
+        });
+        expect(only.slack).toMatchObject({ posted: false, removed: [], resolved: [] });
+        expect(await rows()).toContainEqual(
+          expect.objectContaining({ check_name: 'backlog', notified_status: 'fail' }),
+        );
+      });
+
+      it("keeps two files apart: neither resolves nor repeats the other's alerts", async () => {
+        await addJobs(t.db, 1, { runAt: ago('5 minutes') });
+        const shipped = fileWith(`checks:\n${backlogCheck}`);
+        const custom = fileWith(`checks:\n${otherCheck}${backlogCheck.replace('name: backlog', 'name: backlog-too')}`);
+        expect((await runFile(shipped)).slack?.firing).toEqual(['backlog']);
+        // The custom file has no `backlog`: that is not a removal, it is another file's check.
+        expect((await runFile(custom)).slack).toMatchObject({ firing: ['backlog-too'], removed: [], resolved: [] });
+        expect((await runFile(shipped)).slack?.posted).toBe(false);
+        expect((await runFile(custom)).slack?.posted).toBe(false);
+        const states = await rows();
+        expect(new Set(states.map((r) => r.namespace)).size).toBe(2);
+        expect(
+          states
+            .filter((r) => r.notified_status === 'fail')
+            .map((r) => r.check_name)
+            .sort(),
+        ).toEqual(['backlog', 'backlog-too']);
+        // The same check name in two files: each file alerts on its own.
+        const copy = fileWith(`checks:\n${backlogCheck}`);
+        expect((await runFile(copy)).slack?.firing).toEqual(['backlog']);
+      });
+
+      it('shares state between files that declare the same namespace, from any path', async () => {
+        await addJobs(t.db, 1, { runAt: ago('5 minutes') });
+        const a = fileWith(`namespace: team-a\nchecks:\n${backlogCheck}`);
+        const b = fileWith(`namespace: team-a\nchecks:\n${backlogCheck}`);
+        expect((await runFile(a)).slack?.firing).toEqual(['backlog']);
+        expect((await runFile(b)).slack?.posted).toBe(false);
+        expect(await rows()).toEqual([{ namespace: 'team-a', check_name: 'backlog', notified_status: 'fail' }]);
+      });
+
+      it('adopts an alert stored before namespaces, so that it still resolves', async () => {
+        await sql`insert into alert_state (namespace, check_name, status, since, last_notified_at, notified_status)
+          values ('', 'backlog', 'fail', now() - interval '1 hour', now() - interval '1 hour', 'fail'),
+                 ('', 'someone-elses', 'fail', now() - interval '1 hour', now() - interval '1 hour', 'fail')`.execute(
+          t.db,
+        );
+        const file = fileWith(`checks:\n${backlogCheck}`);
+        const r = await runFile(file);
+        expect(r.slack).toMatchObject({ posted: true, resolved: ['backlog'], removed: [] });
+        expect(JSON.stringify(stub.delivered[0])).toMatch(/\*resolved\* after 1h/);
+        const states = await rows();
+        expect(states.map((s) => [s.namespace === '' ? '' : 'file', s.check_name, s.notified_status])).toEqual([
+          ['', 'someone-elses', 'fail'],
+          ['file', 'backlog', null],
+        ]);
+      });
+
+      it('refuses to keep alert state for a piped checks file without a namespace (exit 2, results kept)', async () => {
+        await addJobs(t.db, 1, { runAt: ago('5 minutes') });
+        const fifo = path.join(mkdtempSync(path.join(os.tmpdir(), 'pipectl-alerts-fifo-')), 'fifo');
+        execFileSync('mkfifo', [fifo]);
+        const [r] = await Promise.all([runFile(fifo), writeFile(fifo, `checks:\n${backlogCheck}`)]);
+        expect(r.checks.map((c) => [c.name, c.status])).toEqual([['backlog', 'fail']]);
+        expect(r.exitCode).toBe(ExitCode.error);
+        expect(r.slack?.error).toMatchObject({
+          code: 'alert_namespace_missing',
+          message: expect.stringContaining('add `namespace: <name>` to it'),
+        });
+        expect(stub.requests).toHaveLength(0);
+        expect(await rows()).toEqual([]);
+      });
+
+      it('a dry run shows the removal and changes nothing', async () => {
+        await addJobs(t.db, 1, { runAt: ago('5 minutes') });
+        const file = fileWith(`checks:\n${backlogCheck}${otherCheck}`);
+        await runFile(file);
+        writeFileSync(file, `checks:\n${otherCheck}`);
+        const dry = await runFile(file, { dryRun: true, webhookUrl: undefined });
+        expect(dry.slack).toMatchObject({ dryRun: true, removed: ['backlog'] });
+        expect(JSON.stringify(dry.slack?.payload)).toContain('no longer in the checks file');
+        expect((await rows()).map((r) => r.check_name)).toEqual(['backlog', 'other']);
+      });
     });
 
     it('two concurrent runs on the same failure post exactly once', async () => {

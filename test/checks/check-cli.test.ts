@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -96,8 +96,8 @@ describe.each(backends)('pipectl check on $name', ({ name, skip }) => {
       const r = await check();
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(/^pipectl check: pass \(8 checks from .*checks\.yml, /);
-      expect(r.stdout).toContain('8 pass, 0 warn, 0 fail, 0 error; exit 0');
+      expect(r.stdout).toMatch(/^pipectl check: pass \(9 checks from .*checks\.yml, /);
+      expect(r.stdout).toContain('9 pass, 0 warn, 0 fail, 0 error; exit 0');
     });
 
     it('catches the incident replay (exit 1), and passes once the work is done (exit 0)', async () => {
@@ -210,10 +210,10 @@ describe.each(backends)('pipectl check on $name', ({ name, skip }) => {
       const junit = await check(['--format', 'junit', '--output', path.join(dir, 'checks.xml')]);
       expect(junit.code).toBe(1);
       expect(junit.stdout).toBe(
-        `pipectl check: fail (5 pass, 0 warn, 3 fail, 0 error); junit report written to ${path.join(dir, 'checks.xml')}\n`,
+        `pipectl check: fail (6 pass, 0 warn, 3 fail, 0 error); junit report written to ${path.join(dir, 'checks.xml')}\n`,
       );
       const xml = readFileSync(path.join(dir, 'checks.xml'), 'utf8');
-      expect(xml.match(/<testcase /g)).toHaveLength(8);
+      expect(xml.match(/<testcase /g)).toHaveLength(9);
       expect(xml.match(/<failure /g)).toHaveLength(3);
       expect(xml).toContain('<testcase classname="pipectl.check" name="pending-job-age"');
 
@@ -235,6 +235,41 @@ describe.each(backends)('pipectl check on $name', ({ name, skip }) => {
 });
 
 describe('pipectl check and checks, whatever the database', { timeout: 60_000 }, () => {
+  it('refuses an --output that is a directory before running a check, leaving no file behind', async () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, 'ck'));
+    const r = await runCli(['check', '--output', path.join(dir, 'ck')], {
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x',
+    });
+    expect([r.code, r.stdout, r.stderr]).toEqual([
+      2,
+      '',
+      `pipectl: --output ${path.join(dir, 'ck')} is a directory: name a file, such as ${path.join(dir, 'ck', 'checks.xml')}\n`,
+    ]);
+    expect(readdirSync(dir)).toEqual(['ck']);
+  });
+
+  it('refuses an empty --slack-webhook instead of posting to SLACK_WEBHOOK_URL', async () => {
+    const r = await runCli(['check', '--slack', '--slack-webhook', ''], {
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x',
+      SLACK_WEBHOOK_URL: 'http://127.0.0.1:1/services/T0/B0/from-the-environment',
+    });
+    expect([r.code, r.stdout, r.stderr]).toEqual([
+      2,
+      '',
+      'pipectl: --slack-webhook is empty: give the incoming-webhook URL, or leave the flag out to use SLACK_WEBHOOK_URL\n',
+    ]);
+  });
+
+  it('refuses a selection that runs nothing: --only and --exclude of the same check', async () => {
+    const r = await runCli(['check', '--only', 'pending-job-age', '--exclude', 'pending-job-age', '--json'], {
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x',
+    });
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'no_checks_selected', exitCode: 2 } });
+    expect(r.stderr).toMatch(/^pipectl: no checks selected: /);
+  });
+
   it('exits 2 on invalid YAML with a one-line reason and no stack trace', async () => {
     const config = writeFile('broken.yml', 'checks:\n  - name: a\n    sql: [select 1\n');
     const r = await runCli(['check', '--config', config], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x' });
@@ -276,7 +311,7 @@ describe('pipectl check and checks, whatever the database', { timeout: 60_000 },
 
   it('validates the shipped checks file (exit 0) and lists every problem of a bad one (exit 2)', async () => {
     const ok = await runCli(['checks', 'validate']);
-    expect([ok.code, ok.stdout]).toEqual([0, 'checks.yml: valid, 8 checks.\n']);
+    expect([ok.code, ok.stdout]).toEqual([0, 'checks.yml: valid, 9 checks.\n']);
 
     const config = writeFile(
       'bad.yml',
@@ -293,21 +328,31 @@ describe('pipectl check and checks, whatever the database', { timeout: 60_000 },
     );
     const bad = await runCli(['checks', 'validate', '--config', config]);
     expect(bad.code).toBe(2);
-    expect(bad.stdout).toBe(`${config}:4:15: check "a" severity: must be warn or fail\n${config}: 1 problem.\n`);
+    expect(bad.stdout).toBe(
+      `${config}:4:15: check "a" severity: must be warn or fail\n${config}:9:17: check "b" sql: uses :undeclared but does not declare it under params\n${config}: 2 problems.\n`,
+    );
     const json = await runCli(['checks', 'validate', '--config', config, '--json']);
     expect(json.code).toBe(2);
     expect(JSON.parse(json.stdout)).toEqual({
       config,
       valid: false,
       checks: 0,
-      problems: [{ file: config, line: 4, column: 15, message: 'check "a" severity: must be warn or fail' }],
+      problems: [
+        { file: config, line: 4, column: 15, message: 'check "a" severity: must be warn or fail' },
+        {
+          file: config,
+          line: 9,
+          column: 17,
+          message: 'check "b" sql: uses :undeclared but does not declare it under params',
+        },
+      ],
     });
   });
 
   it('lists the checks with their parameters', async () => {
     const r = await runCli(['checks', 'list']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^8 checks in checks\.yml\n/);
+    expect(r.stdout).toMatch(/^9 checks in checks\.yml\n/);
     expect(r.stdout).toMatch(/│ pending-job-age +│ fail +│ any row +│ older_than=15 minutes/);
     const json = JSON.parse((await runCli(['checks', 'list', '--json'])).stdout) as { checks: { name: string }[] };
     expect(json.checks.map((c) => c.name)).toContain('no-live-worker');

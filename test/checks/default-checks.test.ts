@@ -1,4 +1,5 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { applyParamOverrides } from '../../src/checks/apply-param-overrides.js';
 import type { ChecksFile } from '../../src/checks/check-definition.js';
 import type { CheckResult } from '../../src/checks/check-result.js';
 import { loadChecksFile } from '../../src/checks/load-checks-file.js';
@@ -202,6 +203,52 @@ describe.each(backends)('the default checks on $name', ({ name, skip }) => {
         await addDomain(t.db, 'queued');
         await addWorker(t.db, ago('5 seconds'), ago('5 seconds'));
         expect(await statusOf('no-live-worker')).toBe('fail');
+      });
+    });
+
+    describe('worker-heartbeat-late (3 × 15 s heartbeat, 60 s lease)', () => {
+      it('warns for a live worker whose heartbeat is older than three beats but younger than the lease', async () => {
+        await addWorker(t.db, ago('5 seconds'));
+        await addWorker(t.db, ago('52 seconds'));
+        const result = await run('worker-heartbeat-late');
+        expect(result.status).toBe('warn');
+        expect(result.violations).toBe(1);
+        expect(result.sampleRows[0]).toMatchObject({ hostname: 'host', version: '0.1.0', silent_for: '00:00:52' });
+      });
+
+      it('passes when every worker is healthy: heartbeats within three beats', async () => {
+        await addWorker(t.db, ago('1 second'));
+        await addWorker(t.db, ago('14 seconds'));
+        await addWorker(t.db, ago('38 seconds'));
+        expect(await statusOf('worker-heartbeat-late')).toBe('pass');
+      });
+
+      it('warns just past three beats, and leaves a heartbeat past the lease to the later checks', async () => {
+        await addWorker(t.db, ago('50 minutes'));
+        await addWorker(t.db, ago('70 seconds'));
+        expect(await statusOf('worker-heartbeat-late')).toBe('pass');
+        await addWorker(t.db, ago('55 seconds'));
+        expect(await statusOf('worker-heartbeat-late')).toBe('warn');
+      });
+
+      it('ignores a worker that stopped cleanly', async () => {
+        await addWorker(t.db, ago('50 seconds'), ago('49 seconds'));
+        expect(await statusOf('worker-heartbeat-late')).toBe('pass');
+      });
+
+      it("follows the workers' own settings through its parameters", async () => {
+        await addWorker(t.db, ago('2 minutes'));
+        expect(await statusOf('worker-heartbeat-late')).toBe('pass');
+        const longLease = applyParamOverrides(file, ['worker-heartbeat-late.lease=5m']);
+        const [result] = await runChecks(
+          t.db,
+          selectChecks({ ...file, checks: longLease }, ['worker-heartbeat-late']),
+          {
+            concurrency: 1,
+            enforcesTimeout: name === 'postgres',
+          },
+        );
+        expect(result?.status).toBe('warn');
       });
     });
 

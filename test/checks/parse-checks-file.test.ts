@@ -77,7 +77,7 @@ checks:
     });
   });
 
-  it('loads the shipped checks.yml: the eight default checks of design §6, all documented', async () => {
+  it('loads the shipped checks.yml: the eight default checks of design §6 and worker-heartbeat-late, all documented', async () => {
     const file = await loadChecksFile(shippedChecksPath, process.cwd());
     expect(file.checks.map((c) => [c.name, c.severity])).toEqual([
       ['pending-job-age', 'fail'],
@@ -85,6 +85,7 @@ checks:
       ['zero-pages-in-window', 'fail'],
       ['running-lease-expired', 'fail'],
       ['no-live-worker', 'fail'],
+      ['worker-heartbeat-late', 'warn'],
       ['queued-domain-age', 'fail'],
       ['job-failure-rate', 'warn'],
       ['contact-scan-stalled', 'warn'],
@@ -155,7 +156,9 @@ checks:
         .replace('    severity: fail\n', '    sevrity: fail\n')
         .replace('checks:', 'check_list: []\nchecks:');
       expect(problemsOf(source)).toEqual([
-        'checks.yml:1:1: checks file: unknown key "check_list" (allowed: defaults, checks)',
+        'checks.yml:1:1: checks file: unknown key "check_list" (allowed: namespace, defaults, checks)',
+        // The misspelt key leaves the check without a severity: both are said at once.
+        'checks.yml:3:5: check "old-jobs" severity: is required for a row check: warn or fail',
         'checks.yml:5:5: check "old-jobs": unknown key "sevrity" (allowed: name, description, kind, severity, sql, params, warn, fail, sample_rows, timeout, runbook, owner, repeat_interval, notify_on_warn, slack_mention)',
       ]);
     });
@@ -192,6 +195,53 @@ checks:
         'checks.yml:9:14: check "m" timeout: "soon" is not a duration: write 10s, 5m, 1h, 2d or a PostgreSQL interval such as "15 minutes"',
         'checks.yml:10:11: check "m" warn: "more than 5" is not a condition: write > n, >= n, < n, <= n, == n, != n or "between a and b"',
         'checks.yml:16:18: check "p" params.n.type: must be interval, integer, text or list',
+        // A later-stage problem, found in the same pass although the file has schema problems.
+        'checks.yml:17:37: check "p" params.w.default: an interval parameter needs a duration such as 15m',
+      ]);
+    });
+
+    it('schema problems and later-stage problems together, in one pass', () => {
+      const source = `defaults:
+  repeat_interval: 30s
+checks:
+  - name: Bad_Name
+    description: x
+    severity: fatal
+    slack_mention: "@here"
+    params:
+      n: { type: integer, default: lots }
+      unused: { type: text, default: x }
+    sql: select :n
+  - name: ok-but-not
+    description: x
+    severity: warn
+    timeout: 1mon
+    repeat_interval: 10s
+    sql: select 1
+`;
+      expect(problemsOf(source)).toEqual([
+        'checks.yml:2:20: defaults.repeat_interval: must be at least 1m, in minutes, hours or days (such as 4h)',
+        'checks.yml:4:11: check "Bad_Name" name: must be kebab-case, such as pending-job-age',
+        'checks.yml:6:15: check "Bad_Name" severity: must be warn or fail',
+        'checks.yml:7:20: check "Bad_Name" slack_mention: must be a Slack user ID (U… or W…) or user-group ID (S…), such as U024BE7LH: copy it from the profile or group in Slack',
+        'checks.yml:9:36: check "Bad_Name" params.n.default: "lots" is not a whole number',
+        'checks.yml:10:7: check "Bad_Name" params.unused: is declared but the SQL never uses :unused',
+        'checks.yml:15:14: check "ok-but-not" timeout: must be a positive duration in ms, seconds, minutes, hours or days',
+        'checks.yml:16:22: check "ok-but-not" repeat_interval: must be at least 1m, in minutes, hours or days (such as 4h)',
+      ]);
+    });
+
+    it('a bad defaults.timeout once, at the defaults: line, not at every check', () => {
+      const source = `defaults:
+  timeout: 0s
+checks:
+  - { name: a, description: x, severity: warn, sql: select 1 }
+  - { name: b, description: x, severity: warn, sql: select 1 }
+  - { name: c, description: x, severity: warn, sql: select 1, timeout: 0s }
+`;
+      expect(problemsOf(source)).toEqual([
+        'checks.yml:2:12: defaults.timeout: must be a positive duration in ms, seconds, minutes, hours or days',
+        'checks.yml:6:72: check "c" timeout: must be a positive duration in ms, seconds, minutes, hours or days',
       ]);
     });
 
