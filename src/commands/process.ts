@@ -9,7 +9,6 @@ import type { Scheme } from '../fetch/site-fetch.js';
 import { createLogger } from '../logger.js';
 import { createStageRegistry, userStages } from '../pipeline/stages/registry.js';
 import { listenForJobs } from '../pipeline/worker/listen-for-jobs.js';
-import { startMetricsServer } from '../pipeline/worker/metrics-server.js';
 import { ProgressDisplay } from '../pipeline/worker/progress-display.js';
 import { Worker, type WorkerEvent, type WorkerSummary } from '../pipeline/worker/worker.js';
 
@@ -113,14 +112,15 @@ SIGINT/SIGTERM stop claiming, give running jobs --shutdown-grace to finish, then
     const metrics =
       f['metrics-port'] === undefined
         ? undefined
-        : await startMetricsServer(opened.db, { port: f['metrics-port'], host: f['metrics-host'] }).catch(
-            (err: Error) => {
+        : // Imported only with --metrics-port: prom-client is a tenth of a worker's start-up.
+          await (await import('../pipeline/worker/metrics-server.js'))
+            .startMetricsServer(opened.db, { port: f['metrics-port'], host: f['metrics-host'] })
+            .catch((err: Error) => {
               throw new PipectlError(
                 'usage',
                 `cannot serve metrics on ${f['metrics-host']}:${f['metrics-port']}: ${err.message}`,
               );
-            },
-          );
+            });
     if (metrics) logger.info({ port: metrics.port }, 'serving /metrics and /healthz');
     const onEvent = (e: WorkerEvent) => {
       progress?.onEvent(e);
