@@ -2,8 +2,10 @@
 // seconds and wall time, against the PostgreSQL server and the embedded PGlite, idle and with a
 // CPU hog on every core; and `pipectl --help` wall time. Prints p50 and max over --runs runs.
 //
-//   npm run bench:startup -- [--runs 10] [--no-load] [--only server,pglite,help]
+//   npm run bench:startup -- [--runs 10] [--no-load] [--only server,pglite,help] [--bin path/to/bin/run.js]
 //
+// --bin measures another build (say, a checkout of main with its own `npm run build`), for
+// before/after figures taken back to back on a machine whose load keeps changing.
 // The server is BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres); a
 // throwaway database is created and migrated on it and dropped at the end. "Registered" is the
 // worker's "worker started" log line, which it writes right after its `workers` insert commits;
@@ -18,12 +20,12 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = path.join(root, 'bin/run.js');
 const serverUrl = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
   return i === -1 ? fallback : process.argv[i + 1];
 };
+const bin = path.resolve(arg('--bin', path.join(root, 'bin/run.js')));
 const runs = Number(arg('--runs', '10'));
 const only = arg('--only', 'server,pglite,help').split(',');
 const withLoad = !process.argv.includes('--no-load');
@@ -134,7 +136,9 @@ try {
     const migrated = spawnSync(process.execPath, [bin, 'db', 'migrate'], { env: childEnv(serverEnv) });
     if (migrated.status !== 0) throw new Error(`db migrate failed: ${migrated.stderr}`);
   }
-  log(`node ${process.version}, ${os.cpus().length} cores, ${runs} runs each (after one warm-up run)`);
+  log(
+    `${path.relative(process.cwd(), bin) || bin}: node ${process.version}, ${os.cpus().length} cores, ${runs} runs each (after one warm-up run)`,
+  );
   log(
     `load average at start: ${os
       .loadavg()
