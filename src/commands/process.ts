@@ -4,7 +4,7 @@ import type { JobType } from '../db/schema.js';
 import { parseDuration } from '../duration.js';
 import { PipectlError } from '../errors.js';
 import { parseConnectToList } from '../fetch/connect-to.js';
-import { HttpClient } from '../fetch/http-client.js';
+import type { HttpClient, HttpClientOptions } from '../fetch/http-client.js';
 import type { Scheme } from '../fetch/site-fetch.js';
 import { createLogger } from '../logger.js';
 import { createStageRegistry, userStages } from '../pipeline/stages/registry.js';
@@ -126,7 +126,7 @@ SIGINT/SIGTERM stop claiming, give running jobs --shutdown-grace to finish, then
       progress?.onEvent(e);
       metrics?.onEvent(e);
     };
-    const client = new HttpClient({
+    const httpOptions: HttpClientOptions = {
       userAgent: f['user-agent'] ?? `pipectl/${this.config.version} (+sitemap discovery)`,
       connectTo: parseConnectToList(f['connect-to'] ?? [], this.settings.connectTo),
       allowPrivateNetwork: f['allow-private-network'],
@@ -134,10 +134,16 @@ SIGINT/SIGTERM stop claiming, give running jobs --shutdown-grace to finish, then
       bodyTimeoutMs: parseDuration(f['http-timeout'], '--http-timeout'),
       perHostConcurrency: f['host-concurrency'],
       perHostDelayMs: parseDuration(f['host-delay'], '--host-delay'),
-    });
+    };
+    // undici and the fetch layer load with the first job that fetches, not at start-up.
+    let client: Promise<HttpClient> | undefined;
+    const httpClient = () => {
+      client ??= import('../fetch/http-client.js').then(({ HttpClient }) => new HttpClient(httpOptions));
+      return client;
+    };
     const worker = new Worker({
       db: opened.db,
-      stages: createStageRegistry(stages, { client, scheme: f.scheme as Scheme, maxUrls: f['max-urls'] }),
+      stages: createStageRegistry(stages, { client: httpClient, scheme: f.scheme as Scheme, maxUrls: f['max-urls'] }),
       logger,
       concurrency: f.concurrency,
       pollIntervalMs: parseDuration(f['poll-interval'], '--poll-interval'),
@@ -178,7 +184,7 @@ SIGINT/SIGTERM stop claiming, give running jobs --shutdown-grace to finish, then
       return summary;
     } finally {
       await metrics?.close();
-      await client.close();
+      await (await client)?.close();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }

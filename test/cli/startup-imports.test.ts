@@ -33,7 +33,7 @@ const worker = ['process', '--until-idle', '--log-format', 'json'];
 describe.skipIf(!serverUrl)('what pipectl process loads on the PostgreSQL server', () => {
   const d = useE2eDatabase('postgres');
 
-  it('starts without PGlite, prom-client, the stages and their parsers, or kysely as 263 separate modules', async () => {
+  it('starts without PGlite, prom-client, undici, the stages and their parsers, or kysely as 263 separate modules', async () => {
     const { result, has, modules } = await loadedBy(worker, d.env);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('"msg":"worker started"');
@@ -47,6 +47,7 @@ describe.skipIf(!serverUrl)('what pipectl process loads on the PostgreSQL server
       '/dist/pipeline/stages/contact-scan-stage.js',
       '/node_modules/libphonenumber-js/',
       '/node_modules/htmlparser2/',
+      '/node_modules/undici/',
       '/node_modules/kysely/',
       // pg's Cloudflare probe loads Node's fetch unless src/db/pg.ts lends it a navigator.
       'NativeModule internal/deps/undici',

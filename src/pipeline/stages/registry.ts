@@ -1,6 +1,6 @@
 import type { JobType } from '../../db/schema.js';
 import type { HttpClient } from '../../fetch/http-client.js';
-import { RobotsCache } from '../../fetch/robots-cache.js';
+import type { RobotsCache } from '../../fetch/robots-cache.js';
 import type { Scheme } from '../../fetch/site-fetch.js';
 import type { StageHandler } from '../stage.js';
 import { noopStage } from './noop-stage.js';
@@ -11,7 +11,8 @@ export type UserStage = (typeof userStages)[number];
 
 /** What the stages share: one HTTP client (SSRF guard, limits, `--connect-to`) and one robots.txt cache. */
 export interface StageDeps {
-  client: HttpClient;
+  /** The client, or how to make it on first use (so that a worker starts without undici). */
+  client: HttpClient | (() => Promise<HttpClient>);
   /** `--scheme`. Default `auto`. */
   scheme?: Scheme;
   /** `--max-urls`: pages imported per domain. Default 1000. */
@@ -30,30 +31,35 @@ export function createStageRegistry(selected: readonly JobType[], deps?: StageDe
       lazyStage('sitemap', async () => {
         const { createSitemapStage } = await import('./sitemap-stage.js');
         return createSitemapStage({
-          client: need(deps).client,
-          robots: robots(),
+          client: await client(),
+          robots: await robots(),
           scheme: deps?.scheme,
         }) as StageHandler;
       }),
     page_import: () =>
       lazyStage('page_import', async () => {
         const { createPageImportStage, fetchLayerSitemapSource } = await import('./page-import-stage.js');
+        const http = await client();
         return createPageImportStage({
-          entries: fetchLayerSitemapSource(need(deps).client),
+          entries: fetchLayerSitemapSource(http),
           maxUrls: deps?.maxUrls,
-          perHostDelayMs: need(deps).client.perHostDelayMs,
+          perHostDelayMs: http.perHostDelayMs,
         }) as StageHandler;
       }),
     contact_scan: () =>
       lazyStage('contact_scan', async () => {
         const { createContactScanStage, fetchLayerPageAccess } = await import('./contact-scan-stage.js');
-        return createContactScanStage(fetchLayerPageAccess(need(deps).client, robots())) as StageHandler;
+        return createContactScanStage(fetchLayerPageAccess(await client(), await robots())) as StageHandler;
       }),
     noop: () => noopStage as StageHandler,
   };
-  let cache: RobotsCache | undefined;
+  const client = async () => {
+    const given = need(deps).client;
+    return typeof given === 'function' ? given() : given;
+  };
+  let cache: Promise<RobotsCache> | undefined;
   const robots = () => {
-    cache ??= new RobotsCache(need(deps).client);
+    cache ??= import('../../fetch/robots-cache.js').then(async ({ RobotsCache }) => new RobotsCache(await client()));
     return cache;
   };
   return new Map(selected.map((t) => [t, build[t]()]));
