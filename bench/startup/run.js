@@ -101,11 +101,20 @@ function help() {
   });
 }
 
-/** One busy-looping process per core, until stopped. */
+/** One busy-looping process per core, until stopped (also when the bench is interrupted). */
 function cpuHogs() {
   const hogs = os.cpus().map(() => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
-  return () => {
+  const stop = () => {
     for (const h of hogs) h.kill('SIGKILL');
+  };
+  const interrupted = () => {
+    stop();
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
+  return () => {
+    process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
+    stop();
   };
 }
 
