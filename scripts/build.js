@@ -27,6 +27,7 @@ cpSync('src/db/migrations', 'dist/db/migrations', { recursive: true });
 // package. (Code outside dist, such as tests and benches, still imports the package: kysely
 // matches its objects by shape, not by class, so the two mix.)
 const vendored = path.resolve('dist/vendor/kysely.js');
+const kysely = JSON.parse(readFileSync('node_modules/kysely/package.json', 'utf8'));
 await build({
   configFile: false,
   logLevel: 'warn',
@@ -37,6 +38,11 @@ await build({
     emptyOutDir: false,
     minify: false,
     target: 'node20',
+    rollupOptions: {
+      output: {
+        banner: `/* kysely ${kysely.version} (${kysely.license} License, Copyright (c) 2022 Sami Koskimäki), its ES build bundled by scripts/build.js */`,
+      },
+    },
   },
 });
 for (const entry of readdirSync('dist', { recursive: true, withFileTypes: true })) {
