@@ -5,12 +5,11 @@ import type { JobType } from '../db/schema.js';
 import { parseDurationMs } from '../duration.js';
 import { PipectlError } from '../errors.js';
 import { parseConnectToList } from '../fetch/connect-to.js';
-import { HttpClient } from '../fetch/http-client.js';
+import type { HttpClient, HttpClientOptions } from '../fetch/http-client.js';
 import type { Scheme } from '../fetch/site-fetch.js';
 import { createLogger } from '../logger.js';
 import { createStageRegistry, userStages } from '../pipeline/stages/registry.js';
 import { listenForJobs } from '../pipeline/worker/listen-for-jobs.js';
-import { startMetricsServer } from '../pipeline/worker/metrics-server.js';
 import { ProgressDisplay } from '../pipeline/worker/progress-display.js';
 import { Worker, type WorkerEvent, type WorkerSummary } from '../pipeline/worker/worker.js';
 
@@ -123,20 +122,21 @@ SIGINT/SIGTERM stop claiming, give running jobs --shutdown-grace to finish, then
     const metrics =
       f['metrics-port'] === undefined
         ? undefined
-        : await startMetricsServer(opened.db, { port: f['metrics-port'], host: f['metrics-host'] }).catch(
-            (err: Error) => {
+        : // Imported only with --metrics-port: prom-client is a tenth of a worker's start-up.
+          await (await import('../pipeline/worker/metrics-server.js'))
+            .startMetricsServer(opened.db, { port: f['metrics-port'], host: f['metrics-host'] })
+            .catch((err: Error) => {
               throw new PipectlError(
                 'usage',
                 `cannot serve metrics on ${f['metrics-host']}:${f['metrics-port']}: ${err.message}`,
               );
-            },
-          );
+            });
     if (metrics) logger.info({ port: metrics.port }, 'serving /metrics and /healthz');
     const onEvent = (e: WorkerEvent) => {
       progress?.onEvent(e);
       metrics?.onEvent(e);
     };
-    const client = new HttpClient({
+    const httpOptions: HttpClientOptions = {
       userAgent,
       connectTo,
       allowPrivateNetwork: f['allow-private-network'],
@@ -144,10 +144,16 @@ SIGINT/SIGTERM stop claiming, give running jobs --shutdown-grace to finish, then
       bodyTimeoutMs: parseDurationMs(f['http-timeout'], '--http-timeout'),
       perHostConcurrency: f['host-concurrency'],
       perHostDelayMs: parseDurationMs(f['host-delay'], '--host-delay'),
-    });
+    };
+    // undici and the fetch layer load with the first job that fetches, not at start-up.
+    let client: Promise<HttpClient> | undefined;
+    const httpClient = () => {
+      client ??= import('../fetch/http-client.js').then(({ HttpClient }) => new HttpClient(httpOptions));
+      return client;
+    };
     const worker = new Worker({
       db: opened.db,
-      stages: createStageRegistry(stages, { client, scheme: f.scheme as Scheme, maxUrls: f['max-urls'] }),
+      stages: createStageRegistry(stages, { client: httpClient, scheme: f.scheme as Scheme, maxUrls: f['max-urls'] }),
       logger,
       concurrency: f.concurrency,
       pollIntervalMs,
@@ -189,7 +195,7 @@ SIGINT/SIGTERM stop claiming, give running jobs --shutdown-grace to finish, then
       return summary;
     } finally {
       await metrics?.close();
-      await client.close();
+      await (await client)?.close();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }

@@ -1,11 +1,12 @@
-import { PGlite } from '@electric-sql/pglite';
+// The two backends' drivers (pg, PGlite and its WebAssembly) are imported by the open that
+// needs them, not here: a worker on the server never loads PGlite, and start-up is mostly
+// module loading (docs/design-notes.md, "Start-up").
+import type { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { Config } from '../config.js';
 import { type ConnectionTarget, coerceError, connectionError, PipectlError } from '../errors.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
 import { assertSchemaCurrent, migrateToLatest } from './migrator.js';
-import { createPgPool } from './pg-pool.js';
-import { PGliteDialect } from './pglite-dialect.js';
 import type { Database } from './schema.js';
 
 export type Backend = 'postgres' | 'pglite';
@@ -77,6 +78,7 @@ export async function openDatabase(config: Config, options: OpenOptions = {}): P
 async function openServer(url: string, poolSize: number, schema: 'require' | 'skip'): Promise<OpenedDatabase> {
   const location = redactUrl(url);
   const target = targetOf(url);
+  const { createPgPool } = await import('./pg-pool.js');
   const pool = createPgPool({ connectionString: url, max: poolSize });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
@@ -93,6 +95,10 @@ async function openEmbedded(dataDir: string): Promise<OpenedDatabase> {
   const lock = acquireDataDirLock(dataDir);
   let pglite: PGlite | undefined;
   try {
+    const [{ PGlite }, { PGliteDialect }] = await Promise.all([
+      import('@electric-sql/pglite'),
+      import('./pglite-dialect.js'),
+    ]);
     pglite = await PGlite.create({ dataDir });
     const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
     const migrated = await migrateToLatest(db);

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import pg from './pg.js';
 
 // int8 (counts, bigint ids) as numbers, as PGlite returns them: ids stay far below 2^53.
 const int8Oid = 20;

@@ -1,12 +1,9 @@
 import type { JobType } from '../../db/schema.js';
 import type { HttpClient } from '../../fetch/http-client.js';
-import { RobotsCache } from '../../fetch/robots-cache.js';
+import type { RobotsCache } from '../../fetch/robots-cache.js';
 import type { Scheme } from '../../fetch/site-fetch.js';
 import type { StageHandler } from '../stage.js';
-import { createContactScanStage, fetchLayerPageAccess } from './contact-scan-stage.js';
 import { noopStage } from './noop-stage.js';
-import { createPageImportStage, fetchLayerSitemapSource } from './page-import-stage.js';
-import { createSitemapStage } from './sitemap-stage.js';
 
 /** The stages users run; `noop` exists only for tests and benchmarks. */
 export const userStages = ['sitemap', 'page_import', 'contact_scan'] as const satisfies readonly JobType[];
@@ -14,7 +11,8 @@ export type UserStage = (typeof userStages)[number];
 
 /** What the stages share: one HTTP client (SSRF guard, limits, `--connect-to`) and one robots.txt cache. */
 export interface StageDeps {
-  client: HttpClient;
+  /** The client, or how to make it on first use (so that a worker starts without undici). */
+  client: HttpClient | (() => Promise<HttpClient>);
   /** `--scheme`. Default `auto`. */
   scheme?: Scheme;
   /** `--max-urls`: pages imported per domain. Default 1000. */
@@ -23,27 +21,66 @@ export interface StageDeps {
 
 /**
  * The handler for each selected job type. WF4 and WF7 share the robots.txt cache, so a site's
- * robots.txt is fetched once per worker and honoured by both.
+ * robots.txt is fetched once per worker and honoured by both. A stage's module (and what it
+ * parses with: htmlparser2, libphonenumber-js, the sitemap reader) is imported when its first
+ * job runs, not when the worker starts (docs/design-notes.md, "Start-up").
  */
 export function createStageRegistry(selected: readonly JobType[], deps?: StageDeps): Map<JobType, StageHandler> {
   const build: Record<JobType, () => StageHandler> = {
     sitemap: () =>
-      createSitemapStage({ client: need(deps).client, robots: robots(), scheme: deps?.scheme }) as StageHandler,
+      lazyStage('sitemap', async () => {
+        const { createSitemapStage } = await import('./sitemap-stage.js');
+        return createSitemapStage({
+          client: await client(),
+          robots: await robots(),
+          scheme: deps?.scheme,
+        }) as StageHandler;
+      }),
     page_import: () =>
-      createPageImportStage({
-        entries: fetchLayerSitemapSource(need(deps).client),
-        maxUrls: deps?.maxUrls,
-        perHostDelayMs: need(deps).client.perHostDelayMs,
-      }) as StageHandler,
-    contact_scan: () => createContactScanStage(fetchLayerPageAccess(need(deps).client, robots())) as StageHandler,
+      lazyStage('page_import', async () => {
+        const { createPageImportStage, fetchLayerSitemapSource } = await import('./page-import-stage.js');
+        const http = await client();
+        return createPageImportStage({
+          entries: fetchLayerSitemapSource(http),
+          maxUrls: deps?.maxUrls,
+          perHostDelayMs: http.perHostDelayMs,
+        }) as StageHandler;
+      }),
+    contact_scan: () =>
+      lazyStage('contact_scan', async () => {
+        const { createContactScanStage, fetchLayerPageAccess } = await import('./contact-scan-stage.js');
+        return createContactScanStage(fetchLayerPageAccess(await client(), await robots())) as StageHandler;
+      }),
     noop: () => noopStage as StageHandler,
   };
-  let cache: RobotsCache | undefined;
+  const client = async () => {
+    const given = need(deps).client;
+    return typeof given === 'function' ? given() : given;
+  };
+  let cache: Promise<RobotsCache> | undefined;
   const robots = () => {
-    cache ??= new RobotsCache(need(deps).client);
+    cache ??= import('../../fetch/robots-cache.js').then(async ({ RobotsCache }) => new RobotsCache(await client()));
     return cache;
   };
   return new Map(selected.map((t) => [t, build[t]()]));
+}
+
+/**
+ * A handler that creates the real one on first use. The real stages have no `commitNeeded`
+ * (only noop does, and it is not lazy), so every result is committed in a transaction as before.
+ */
+function lazyStage(jobType: JobType, create: () => Promise<StageHandler>): StageHandler {
+  let created: Promise<StageHandler> | undefined;
+  const handler = () => {
+    created ??= create();
+    return created;
+  };
+  return {
+    jobType,
+    run: async (job, ctx) => (await handler()).run(job, ctx),
+    commit: async (job, result, ctx) => (await handler()).commit(job, result, ctx),
+    onFailed: async (job, error, ctx) => (await handler()).onFailed?.(job, error, ctx),
+  };
 }
 
 function need(deps: StageDeps | undefined): StageDeps {

@@ -1,5 +1,5 @@
-import pg from 'pg';
 import type { Logger } from 'pino';
+import pg from '../../db/pg.js';
 import { jobsChannel } from '../queue/enqueue-jobs.js';
 
 /**

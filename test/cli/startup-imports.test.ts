@@ -1,0 +1,92 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { useE2eDatabase } from '../e2e/run-pipectl.js';
+import { runCli } from '../helpers/cli.js';
+import { serverUrl } from '../helpers/test-env.js';
+
+// A worker's start-up is mostly module loading (docs/design-notes.md, "Start-up"), so what the
+// built CLI loads is guarded here, in a real spawned process: a preload records every module
+// the process imports or requires.
+const folder = mkdtempSync(path.join(os.tmpdir(), 'pipectl-imports-'));
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+const recorder = path.resolve('test/helpers/record-imports.mjs');
+let runs = 0;
+
+/** Runs the built pipectl; resolves with its result and the modules it loaded (paths and URLs). */
+async function loadedBy(args: string[], env: Record<string, string | undefined>) {
+  const file = path.join(folder, `run-${++runs}.txt`);
+  const result = await runCli(args, { ...env, PIPECTL_RECORD_IMPORTS: file, NODE_OPTIONS: `--import=${recorder}` });
+  let modules: string[] = [];
+  try {
+    modules = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  } catch {
+    // Nothing recorded: the assertions below say so.
+  }
+  const has = (part: string) => modules.some((m) => m.includes(part));
+  return { result, modules, has };
+}
+
+const worker = ['process', '--until-idle', '--log-format', 'json'];
+
+describe.skipIf(!serverUrl)('what pipectl process loads on the PostgreSQL server', () => {
+  const d = useE2eDatabase('postgres');
+
+  it('starts without PGlite, prom-client, undici, the stages and their parsers, or kysely as 263 separate modules', async () => {
+    const { result, has, modules } = await loadedBy(worker, d.env);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('"msg":"worker started"');
+    // Named by what must not be loaded, so that a failure lists every offender.
+    const unwanted = [
+      '@electric-sql/pglite',
+      '/node_modules/prom-client/',
+      '/dist/pipeline/worker/metrics-server.js',
+      '/dist/pipeline/stages/sitemap-stage.js',
+      '/dist/pipeline/stages/page-import-stage.js',
+      '/dist/pipeline/stages/contact-scan-stage.js',
+      '/node_modules/libphonenumber-js/',
+      '/node_modules/htmlparser2/',
+      '/node_modules/undici/',
+      '/node_modules/kysely/',
+      // pg's Cloudflare probe loads Node's fetch unless src/db/pg.ts lends it a navigator.
+      'NativeModule internal/deps/undici',
+    ];
+    expect(unwanted.filter(has)).toEqual([]);
+    // The recorder saw what a worker does need, so the absences above mean something.
+    expect(has('/node_modules/pg/'), modules.join('\n')).toBe(true);
+    expect(has('/dist/vendor/kysely.js')).toBe(true);
+    expect(has('/dist/pipeline/worker/worker.js')).toBe(true);
+  });
+
+  it('loads prom-client when --metrics-port asks for /metrics', async () => {
+    const { result, has } = await loadedBy([...worker, '--metrics-port', '0'], d.env);
+    expect(result.code, result.stderr).toBe(0);
+    expect(has('/node_modules/prom-client/')).toBe(true);
+    expect(has('@electric-sql/pglite')).toBe(false);
+  });
+});
+
+describe('what pipectl loads without a server', () => {
+  const d = useE2eDatabase('pglite');
+
+  it('process opens the embedded database (PGlite) but loads neither prom-client nor the stages', async () => {
+    const { result, has } = await loadedBy(worker, d.env);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('"msg":"worker started"');
+    expect(has('@electric-sql/pglite')).toBe(true);
+    expect(has('/node_modules/prom-client/')).toBe(false);
+    expect(has('/dist/pipeline/stages/contact-scan-stage.js')).toBe(false);
+  });
+
+  it('--help reads the oclif manifest: it loads no command, no database driver and no kysely', async () => {
+    const { result, has, modules } = await loadedBy(['--help'], {});
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('process');
+    expect(has('/node_modules/@oclif/core/'), modules.join('\n')).toBe(true);
+    expect(has('/dist/commands/')).toBe(false);
+    expect(has('/dist/vendor/kysely.js')).toBe(false);
+    expect(has('/node_modules/pg/')).toBe(false);
+    expect(has('@electric-sql/pglite')).toBe(false);
+  });
+});
