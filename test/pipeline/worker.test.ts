@@ -71,17 +71,18 @@ describe.each(backends)('the worker on $name', ({ name, skip }) => {
 
     it('--until-idle says what it waits for, and exits leaving an untried job due beyond --idle-horizon', async () => {
       await insertNoopJobs(t.db, 3);
-      // One runnable; one never tried, due in 600 ms; one inserted by plain SQL for 100 years ahead.
+      // One runnable; one never tried, due in 4 s (long enough for a loaded machine to reach its
+      // idle check first); one inserted by plain SQL for 100 years ahead.
       await sql`
         update jobs set run_at = now() + case (select count(*) from jobs j where j.ctid < jobs.ctid)
-          when 0 then interval '0' when 1 then interval '600 milliseconds' else interval '100 years' end
+          when 0 then interval '0' when 1 then interval '4 seconds' else interval '100 years' end
       `.execute(t.db);
       const lines: { msg: string; level: number; jobs?: { jobType: string; count: number }[] }[] = [];
       const captured = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
       const started = performance.now();
       const summary = await worker({ concurrency: 2, logger: captured, idleHorizonMs: 60_000 }).run();
       expect(summary).toMatchObject({ completed: 2, reason: 'idle' });
-      expect(performance.now() - started).toBeLessThan(10_000);
+      expect(performance.now() - started).toBeLessThan(15_000);
       expect(await jobStatusCounts(t.db)).toEqual({ complete: 2, pending: 1 });
       const waiting = lines.find((l) => l.msg.startsWith('waiting for'));
       expect(waiting?.msg).toMatch(/^waiting for 1 untried noop job, the first due \d{4}-\d\d-\d\dT/);

@@ -93,6 +93,8 @@ describe.each(backends)('the WF5/WF7 stages on the fetch layer, on $name', ({ na
         inserted: 3,
         offSite: 1,
         invalid: 1, // the relative <loc>, dropped by the parser
+        refused: 0,
+        refusedExample: null,
         capped: false,
         readError: null,
       });
