@@ -145,10 +145,12 @@ export function renderImpact(i: Impact): string {
     `${bar(d.domainsSubmitted, maxIn, 12).padEnd(12)} ${d.pages === 0 && d.domainsSubmitted > 0 ? '∅ no pages' : bar(d.pages, maxOut, 12)}`,
   ]);
   return [
-    `impact ${i.since.slice(0, 10)} → ${i.until.slice(0, 10)} (UTC days)`,
+    `impact ${i.since.slice(0, 10)} → ${i.until.slice(0, 10)} (UTC days): ${i.summary}`,
     renderTable([...columns, 'submitted │ pages'], rows),
     `totals: ${i.totals.domainsSubmitted} submitted, ${i.totals.sitemapJobsCompleted} WF4 completed, ${i.totals.sitemapJobsFailed} failed, ${i.totals.sitemapFiles} sitemap files, ${i.totals.pages} pages, ${i.totals.contacts} contacts`,
-    ...(i.streaks.length ? ['', 'longest zero-output streaks:', ...i.streaks.map((s) => `  ${s.sentence}`)] : []),
+    ...(i.streaks.length
+      ? ['', 'longest zero-output streak per stage:', ...i.streaks.map((s) => `  ${s.sentence}`)]
+      : []),
     '',
     'still stuck (older than 15m):',
     i.stuck.length ? renderStuck(i.stuck, 15 * 60_000) : '  nothing',
@@ -160,7 +162,11 @@ export function renderImpactMarkdown(i: Impact): string {
   return [
     `### Impact assessment (${i.since.slice(0, 10)} → ${i.until.slice(0, 10)}, UTC)`,
     '',
-    ...(i.streaks.length ? ['**Zero-output streaks**', '', ...i.streaks.map((s) => `- ${s.sentence}`), ''] : []),
+    `**Summary:** ${i.summary}.`,
+    '',
+    ...(i.streaks.length
+      ? ['**Zero-output streaks per stage**', '', ...i.streaks.map((s) => `- ${s.sentence}`), '']
+      : []),
     `**Totals:** ${i.totals.domainsSubmitted} domains submitted, ${i.totals.sitemapJobsCompleted} sitemap jobs completed, ${i.totals.sitemapJobsFailed} failed, ${i.totals.sitemapFiles} sitemap files, ${i.totals.pages} pages, ${i.totals.contacts} contacts.`,
     '',
     mdTable(columns, impactRows(i)),
