@@ -1,0 +1,56 @@
+import { sql } from 'kysely';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { domainVerdict } from '../../src/audit/domain-verdict.js';
+import { findStuckWork } from '../../src/audit/find-stuck-work.js';
+import { traceDomain } from '../../src/audit/trace-domain.js';
+import { backends, useTestDatabase } from '../helpers/databases.js';
+
+// `audit domain` and `audit stuck` read the same rows: one must not say "fine" while the other
+// says "stuck".
+describe.each(backends)('audit domain and audit stuck agree on $name', ({ name, skip }) => {
+  describe.skipIf(skip)(name, () => {
+    const t = useTestDatabase(name);
+
+    beforeEach(async () => {
+      await sql`truncate domains, jobs, job_events, sitemap_files, pages, contacts, workers cascade`.execute(t.db);
+      await sql`
+        insert into workers (worker_id, hostname, pid, version, started_at, heartbeat_at)
+        values ('w:1', 'w', 1, 'test', now() - interval '1 day', now())
+      `.execute(t.db);
+    });
+
+    /** A domain submitted an hour ago whose sitemap job is pending, runnable at `runAt` (SQL). */
+    async function submittedWithJob(domain: string, runAt: string, attempts = 0): Promise<void> {
+      await sql`
+        with d as (
+          insert into domains (domain, sitemap_analysis_status, created_at, updated_at)
+          values (${domain}, 'submitted', now() - interval '1 hour', now() - interval '1 hour') returning id
+        )
+        insert into jobs (job_type, status, domain_id, attempts, created_at, run_at)
+        select 'sitemap', 'pending', id, ${attempts}, now() - interval '1 hour', ${sql.raw(runAt)} from d
+      `.execute(t.db);
+    }
+
+    it('a job scheduled 100 years ahead is broken in audit domain and listed as far ahead by audit stuck', async () => {
+      await submittedWithJob('future.com', "now() + interval '100 years'");
+      const verdict = domainVerdict(await traceDomain(t.db, 'future.com'));
+      expect(verdict).toMatchObject({ state: 'broken', rule: 'wf4-scheduled-far-ahead' });
+      expect(verdict.sentence).toMatch(/^WF4 `sitemap` job is scheduled 365\d\dd\S* ahead \(21\d\d-/);
+      const stuck = await findStuckWork(t.db, { olderThanMs: 15 * 60_000 });
+      expect(stuck.map((g) => [g.stage, g.what, g.count])).toEqual([
+        ['WF4', 'domains submitted with no sitemap file', 1],
+        ['WF4', 'sitemap jobs scheduled more than 1d ahead', 1],
+      ]);
+      expect(stuck[1]?.examples[0]).toMatch(/^future\.com [0-9a-f-]{36} at 21\d\d-/);
+    });
+
+    it('a retry due in ten minutes is waiting in audit domain and not stuck in audit stuck', async () => {
+      await submittedWithJob('retry.com', "now() + interval '10 minutes'", 1);
+      expect(domainVerdict(await traceDomain(t.db, 'retry.com'))).toMatchObject({
+        state: 'waiting',
+        rule: 'wf4-scheduled',
+      });
+      expect(await findStuckWork(t.db, { olderThanMs: 15 * 60_000 })).toEqual([]);
+    });
+  });
+});
