@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, Domain, JobEvent, JobStatus, JobType } from '../db/schema.js';
+import { findDomains } from '../domains/find-domains.js';
 import { normalizeDomain } from '../domains/normalize-domain.js';
 import { PipectlError } from '../errors.js';
 import { nearest } from '../text/edit-distance.js';
@@ -39,11 +40,19 @@ export interface DomainTrace {
   workers: WorkerLiveness;
 }
 
-/** Reads a domain's whole story: its row, jobs, events, outputs and the workers' liveness. Unknown domain: exit 1 with the nearest names. */
+/**
+ * Reads a domain's whole story: its row, jobs, events, outputs and the workers' liveness. The
+ * name is matched as findDomains does. Unknown domain: exit 1 with the nearest names.
+ */
 export async function traceDomain(db: Kysely<Database>, input: string): Promise<DomainTrace> {
   const normalized = normalizeDomain(input);
   const name = normalized.ok ? normalized.domain : input.trim().toLowerCase();
-  const domain = await db.selectFrom('domains').selectAll().where('domain', '=', name).executeTakeFirst();
+  // Rows stored by plain SQL in a non-canonical form (' Weird.COM ') match too; the canonical row first.
+  const { found } = await findDomains(db, [input]);
+  const match = found.find((d) => d.domain === name) ?? found[0];
+  const domain = match
+    ? await db.selectFrom('domains').selectAll().where('id', '=', match.id).executeTakeFirst()
+    : undefined;
   if (!domain) throw await unknownDomain(db, name);
   const [jobs, events, files, fileErrors, pages, contacts, workers, now] = await Promise.all([
     db

@@ -1,10 +1,11 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database, Job, JobStatus, JobType } from '../db/schema.js';
 
 export interface ListJobsOptions {
   status?: JobStatus[];
   stage?: JobType[];
-  domain?: string;
+  /** Ids of the domains whose jobs to list (see findDomains). */
+  domainIds?: number[];
   limit: number;
 }
 
@@ -21,6 +22,6 @@ export async function listJobs(db: Kysely<Database>, opts: ListJobsOptions): Pro
     .limit(opts.limit);
   if (opts.status?.length) q = q.where('j.status', 'in', opts.status);
   if (opts.stage?.length) q = q.where('j.job_type', 'in', opts.stage);
-  if (opts.domain) q = q.where('d.domain', '=', opts.domain);
+  if (opts.domainIds) q = q.where('j.domain_id', '=', sql<number>`any(${opts.domainIds}::bigint[])`);
   return q.execute();
 }

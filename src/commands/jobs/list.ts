@@ -4,6 +4,7 @@ import { renderTable } from '../../cli/table.js';
 import type { JobStatus, JobType } from '../../db/schema.js';
 import { formatDuration } from '../../duration.js';
 import { type JobRow, listJobs } from '../../jobs/list-jobs.js';
+import { resolveDomainFilter } from '../../jobs/resolve-domain-filter.js';
 
 export default class JobsList extends BaseCommand<typeof JobsList> {
   static override summary = 'List jobs, newest first.';
@@ -32,7 +33,7 @@ export default class JobsList extends BaseCommand<typeof JobsList> {
     const rows = await listJobs(opened.db, {
       status: this.flags.status as JobStatus[] | undefined,
       stage: this.flags.stage as JobType[] | undefined,
-      domain: this.flags.domain,
+      domainIds: await resolveDomainFilter(opened.db, this.flags.domain),
       limit: this.flags.limit,
     });
     if (!this.jsonEnabled()) {
