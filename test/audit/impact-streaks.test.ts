@@ -118,5 +118,5 @@ describe.skipIf(!serverUrl)('audit impact from the command line: the incident re
     const json = JSON.parse((await cli('audit', 'impact', '--since', '75d', '--json')).stdout);
     expect(json.summary).toMatch(streak);
     expect(json.streaks[0]).toMatchObject({ stage: 'WF4', days: 70, ongoing: true });
-  });
+  }, 120_000);
 });
