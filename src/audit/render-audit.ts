@@ -64,7 +64,7 @@ export function renderDomainAudit(t: DomainTrace, v: Verdict): string {
     `outputs: ${s.outputs}`,
     `workers: ${s.workers}`,
     '',
-    'jobs',
+    t.jobsTotal > t.jobs.length ? `jobs (${t.jobs.length} of ${t.jobsTotal}: the live ones and the newest)` : 'jobs',
     s.jobs.length
       ? renderTable(['stage', 'job', 'status', 'attempts', 'age', 'worker', 'last error'], s.jobs)
       : '  (none)',
@@ -88,7 +88,7 @@ export function renderDomainAuditMarkdown(t: DomainTrace, v: Verdict): string {
     `- outputs: ${s.outputs}`,
     `- workers: ${s.workers}`,
     '',
-    '#### Jobs',
+    t.jobsTotal > t.jobs.length ? `#### Jobs (${t.jobs.length} of ${t.jobsTotal}: the live ones and the newest)` : '#### Jobs',
     '',
     s.jobs.length ? mdTable(['stage', 'job', 'status', 'attempts', 'age', 'worker', 'last error'], s.jobs) : '_none_',
     '',

@@ -52,5 +52,19 @@ describe.each(backends)('audit domain and audit stuck agree on $name', ({ name, 
       });
       expect(await findStuckWork(t.db, { olderThanMs: 15 * 60_000 })).toEqual([]);
     });
+
+    it('audit domain on a domain with a huge history lists its live job and the newest 200, and counts the rest', async () => {
+      await submittedWithJob('busy.com', "now() - interval '20 minutes'");
+      await sql`
+        insert into jobs (job_type, status, domain_id, attempts, created_at, finished_at)
+        select 'sitemap', 'failed', d.id, 1, now() - interval '2 hours' + make_interval(secs => g), now() - interval '2 hours' + make_interval(secs => g)
+          from domains d, generate_series(1, 5000) as g where d.domain = 'busy.com'
+      `.execute(t.db);
+      const trace = await traceDomain(t.db, 'busy.com');
+      expect(trace.jobsTotal).toBe(5001);
+      expect(trace.jobs.length).toBeLessThanOrEqual(201);
+      expect(trace.jobs.filter((j) => j.status === 'pending')).toHaveLength(1);
+      expect(domainVerdict(trace).rule).toBe('wf4-pending-unclaimed');
+    });
   });
 });

@@ -39,6 +39,7 @@ function trace(
       updated_at: o.since ?? minutes(133),
     },
     jobs: o.jobs ?? [],
+    jobsTotal: o.jobs?.length ?? 0,
     events: [],
     sitemapFiles: o.sitemapFiles ?? { total: 0, byKind: {}, failed: 0, errors: [] },
     pages: o.pages ?? { total: 0, byScanStatus: {} },
