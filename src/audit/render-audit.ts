@@ -6,6 +6,8 @@ import type { StuckGroup } from './find-stuck-work.js';
 import type { DomainTrace } from './trace-domain.js';
 
 const utc = (d: Date | null) => (d ? `${d.toISOString().slice(0, 19).replace('T', ' ')}` : '');
+/** An age; a timestamp after the database clock (plain SQL, clock skew) says so instead of "-2591994s". */
+const age = (ms: number) => (ms >= 0 ? formatDuration(ms) : `${formatDuration(-ms)} in the future: clock skew?`);
 const mark: Record<Verdict['state'], string> = { broken: '✗', waiting: '…', 'in-progress': '→', healthy: '✓' };
 
 /** Markdown table (for post-mortems and tickets). */
@@ -25,7 +27,7 @@ function domainSections(t: DomainTrace) {
     j.job_id,
     j.status,
     `${j.attempts}/${j.max_attempts}`,
-    formatDuration(now - j.created_at.getTime()),
+    age(now - j.created_at.getTime()),
     j.locked_by ?? '',
     (j.last_error ?? '').slice(0, 80),
   ]);
@@ -58,7 +60,7 @@ export function renderDomainAudit(t: DomainTrace, v: Verdict): string {
   const s = domainSections(t);
   const d = t.domain;
   return [
-    `${d.domain}: ${d.sitemap_analysis_status} since ${utc(d.updated_at)} UTC (${formatDuration(t.now.getTime() - d.updated_at.getTime())})${d.sitemap_analysis_error ? ` — ${d.sitemap_analysis_error}` : ''}`,
+    `${d.domain}: ${d.sitemap_analysis_status} since ${utc(d.updated_at)} UTC (${age(t.now.getTime() - d.updated_at.getTime())})${d.sitemap_analysis_error ? ` — ${d.sitemap_analysis_error}` : ''}`,
     `verdict: ${mark[v.state]} ${v.sentence}`,
     '',
     `outputs: ${s.outputs}`,
@@ -88,7 +90,9 @@ export function renderDomainAuditMarkdown(t: DomainTrace, v: Verdict): string {
     `- outputs: ${s.outputs}`,
     `- workers: ${s.workers}`,
     '',
-    t.jobsTotal > t.jobs.length ? `#### Jobs (${t.jobs.length} of ${t.jobsTotal}: the live ones and the newest)` : '#### Jobs',
+    t.jobsTotal > t.jobs.length
+      ? `#### Jobs (${t.jobs.length} of ${t.jobsTotal}: the live ones and the newest)`
+      : '#### Jobs',
     '',
     s.jobs.length ? mdTable(['stage', 'job', 'status', 'attempts', 'age', 'worker', 'last error'], s.jobs) : '_none_',
     '',

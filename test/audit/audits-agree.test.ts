@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { domainVerdict } from '../../src/audit/domain-verdict.js';
 import { findStuckWork } from '../../src/audit/find-stuck-work.js';
+import { renderDomainAudit } from '../../src/audit/render-audit.js';
 import { traceDomain } from '../../src/audit/trace-domain.js';
 import { backends, useTestDatabase } from '../helpers/databases.js';
 
@@ -65,6 +66,18 @@ describe.each(backends)('audit domain and audit stuck agree on $name', ({ name, 
       expect(trace.jobs.length).toBeLessThanOrEqual(201);
       expect(trace.jobs.filter((j) => j.status === 'pending')).toHaveLength(1);
       expect(domainVerdict(trace).rule).toBe('wf4-pending-unclaimed');
+    });
+
+    it('audit domain says a timestamp after the database clock is in the future, not a negative age', async () => {
+      await sql`
+        insert into domains (domain, sitemap_analysis_status, created_at, updated_at)
+        values ('skew.com', 'queued', now() + interval '30 days', now() + interval '30 days')
+      `.execute(t.db);
+      const trace = await traceDomain(t.db, 'skew.com');
+      const text = renderDomainAudit(trace, domainVerdict(trace));
+      expect(text.split('\n')[0], text).toMatch(
+        /^skew\.com: queued since \S+ \S+ UTC \(\S+ in the future: clock skew\?\)$/,
+      );
     });
   });
 });
