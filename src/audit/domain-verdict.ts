@@ -1,5 +1,6 @@
 import type { JobType } from '../db/schema.js';
 import { formatDuration } from '../duration.js';
+import { farFutureMs } from './far-future.js';
 import type { DomainTrace, TracedJob } from './trace-domain.js';
 
 /** The audit's answer: which stage broke first and why, in one sentence. */
@@ -204,6 +205,13 @@ function liveJobVerdict(job: TracedJob, t: DomainTrace, noWorker: string | undef
     return undefined;
   }
   const waitingSince = Math.max(job.run_at.getTime(), job.created_at.getTime());
+  if (job.run_at.getTime() - now >= farFutureMs) {
+    return broken(
+      stage,
+      `${key}-scheduled-far-ahead`,
+      `${name} is scheduled ${formatDuration(job.run_at.getTime() - now)} ahead (${utc(job.run_at)}), further than any retry waits (at most 1h): plain SQL or a skewed clock? It holds the stage's one live-job slot → run \`pipectl requeue --domain ${t.domain.domain}\``,
+    );
+  }
   if (job.run_at.getTime() > now) {
     const retry =
       job.attempts > 0

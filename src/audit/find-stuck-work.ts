@@ -1,5 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { formatDuration } from '../duration.js';
+import { farFutureMs } from './far-future.js';
 
 /** One kind of stuck work: a stage, what state it is stuck in, how much, how old, examples. */
 export interface StuckGroup {
@@ -17,12 +19,15 @@ export interface StuckOptions {
 
 /**
  * Lists work that has not moved for `olderThanMs`, by stage: queued domains, submitted or
- * processing domains with no sitemap file, runnable pending jobs, running jobs whose lease
- * expired, and pages still waiting for WF7. Each query is index-backed (the same indexes as the
+ * processing domains with no sitemap file (unless their sitemap job is moving), runnable
+ * pending jobs, jobs scheduled suspiciously far ahead (see farFutureMs: they hold their input's
+ * live-job slot, whatever their age), running jobs whose lease expired, and pages still
+ * waiting for WF7. Each query is index-backed (the same indexes as the
  * default checks), so this answers in well under a second on a large database.
  */
 export async function findStuckWork(db: Kysely<Database>, opts: StuckOptions): Promise<StuckGroup[]> {
   const older = sql`make_interval(secs => ${opts.olderThanMs / 1000})`;
+  const horizon = sql`make_interval(secs => ${farFutureMs / 1000})`;
   const { rows } = await sql<StuckGroup & { oldest_seconds: number }>`
     select 'intake' as stage, 'domains queued, not taken in' as what, count(*)::int as count,
            coalesce(extract(epoch from now() - min(updated_at)), 0)::float8 as oldest_seconds,
@@ -35,6 +40,14 @@ export async function findStuckWork(db: Kysely<Database>, opts: StuckOptions): P
       from domains d
      where d.sitemap_analysis_status in ('submitted', 'processing') and d.updated_at < now() - ${older}
        and not exists (select 1 from sitemap_files f where f.domain_id = d.id)
+       -- Not while its sitemap job is moving: running under a valid lease, waiting for a retry
+       -- due within the far-future horizon, or runnable for less than the threshold. Then
+       -- \`audit domain\` calls it in progress or waiting, and the two audits agree.
+       and not exists (
+         select 1 from jobs j
+          where j.domain_id = d.id and j.job_type = 'sitemap'
+            and ((j.status = 'running' and j.lease_expires_at >= now())
+                 or (j.status = 'pending' and j.run_at >= now() - ${older} and j.run_at < now() + ${horizon})))
      group by d.sitemap_analysis_status
     union all
     select case j.job_type when 'sitemap' then 'WF4' when 'page_import' then 'WF5' else 'WF7' end,
@@ -43,6 +56,14 @@ export async function findStuckWork(db: Kysely<Database>, opts: StuckOptions): P
            (array_agg(coalesce(d.domain, '?') || ' ' || j.job_id::text order by j.run_at))[1:3]
       from jobs j left join domains d on d.id = j.domain_id
      where j.status = 'pending' and j.run_at < now() - ${older} and j.job_type <> 'noop'
+     group by j.job_type
+    union all
+    select case j.job_type when 'sitemap' then 'WF4' when 'page_import' then 'WF5' else 'WF7' end,
+           j.job_type || ' jobs scheduled more than ' || ${formatDuration(farFutureMs)} || ' ahead', count(*)::int,
+           coalesce(extract(epoch from now() - min(j.created_at)), 0)::float8,
+           (array_agg(coalesce(d.domain, '?') || ' ' || j.job_id::text || ' at ' || to_char(j.run_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI') order by j.run_at desc))[1:3]
+      from jobs j left join domains d on d.id = j.domain_id
+     where j.status = 'pending' and j.run_at >= now() + ${horizon} and j.job_type <> 'noop'
      group by j.job_type
     union all
     select case j.job_type when 'sitemap' then 'WF4' when 'page_import' then 'WF5' else 'WF7' end,

@@ -6,6 +6,8 @@ import type { StuckGroup } from './find-stuck-work.js';
 import type { DomainTrace } from './trace-domain.js';
 
 const utc = (d: Date | null) => (d ? `${d.toISOString().slice(0, 19).replace('T', ' ')}` : '');
+/** An age; a timestamp after the database clock (plain SQL, clock skew) says so instead of "-2591994s". */
+const age = (ms: number) => (ms >= 0 ? formatDuration(ms) : `${formatDuration(-ms)} in the future: clock skew?`);
 const mark: Record<Verdict['state'], string> = { broken: '✗', waiting: '…', 'in-progress': '→', healthy: '✓' };
 
 /** Markdown table (for post-mortems and tickets). */
@@ -25,7 +27,7 @@ function domainSections(t: DomainTrace) {
     j.job_id,
     j.status,
     `${j.attempts}/${j.max_attempts}`,
-    formatDuration(now - j.created_at.getTime()),
+    age(now - j.created_at.getTime()),
     j.locked_by ?? '',
     (j.last_error ?? '').slice(0, 80),
   ]);
@@ -58,13 +60,13 @@ export function renderDomainAudit(t: DomainTrace, v: Verdict): string {
   const s = domainSections(t);
   const d = t.domain;
   return [
-    `${d.domain}: ${d.sitemap_analysis_status} since ${utc(d.updated_at)} UTC (${formatDuration(t.now.getTime() - d.updated_at.getTime())})${d.sitemap_analysis_error ? ` — ${d.sitemap_analysis_error}` : ''}`,
+    `${d.domain}: ${d.sitemap_analysis_status} since ${utc(d.updated_at)} UTC (${age(t.now.getTime() - d.updated_at.getTime())})${d.sitemap_analysis_error ? ` — ${d.sitemap_analysis_error}` : ''}`,
     `verdict: ${mark[v.state]} ${v.sentence}`,
     '',
     `outputs: ${s.outputs}`,
     `workers: ${s.workers}`,
     '',
-    'jobs',
+    t.jobsTotal > t.jobs.length ? `jobs (${t.jobs.length} of ${t.jobsTotal}: the live ones and the newest)` : 'jobs',
     s.jobs.length
       ? renderTable(['stage', 'job', 'status', 'attempts', 'age', 'worker', 'last error'], s.jobs)
       : '  (none)',
@@ -88,7 +90,9 @@ export function renderDomainAuditMarkdown(t: DomainTrace, v: Verdict): string {
     `- outputs: ${s.outputs}`,
     `- workers: ${s.workers}`,
     '',
-    '#### Jobs',
+    t.jobsTotal > t.jobs.length
+      ? `#### Jobs (${t.jobs.length} of ${t.jobsTotal}: the live ones and the newest)`
+      : '#### Jobs',
     '',
     s.jobs.length ? mdTable(['stage', 'job', 'status', 'attempts', 'age', 'worker', 'last error'], s.jobs) : '_none_',
     '',
@@ -145,10 +149,12 @@ export function renderImpact(i: Impact): string {
     `${bar(d.domainsSubmitted, maxIn, 12).padEnd(12)} ${d.pages === 0 && d.domainsSubmitted > 0 ? '∅ no pages' : bar(d.pages, maxOut, 12)}`,
   ]);
   return [
-    `impact ${i.since.slice(0, 10)} → ${i.until.slice(0, 10)} (UTC days)`,
+    `impact ${i.since.slice(0, 10)} → ${i.until.slice(0, 10)} (UTC days): ${i.summary}`,
     renderTable([...columns, 'submitted │ pages'], rows),
     `totals: ${i.totals.domainsSubmitted} submitted, ${i.totals.sitemapJobsCompleted} WF4 completed, ${i.totals.sitemapJobsFailed} failed, ${i.totals.sitemapFiles} sitemap files, ${i.totals.pages} pages, ${i.totals.contacts} contacts`,
-    ...(i.streaks.length ? ['', 'longest zero-output streaks:', ...i.streaks.map((s) => `  ${s.sentence}`)] : []),
+    ...(i.streaks.length
+      ? ['', 'longest zero-output streak per stage:', ...i.streaks.map((s) => `  ${s.sentence}`)]
+      : []),
     '',
     'still stuck (older than 15m):',
     i.stuck.length ? renderStuck(i.stuck, 15 * 60_000) : '  nothing',
@@ -160,7 +166,11 @@ export function renderImpactMarkdown(i: Impact): string {
   return [
     `### Impact assessment (${i.since.slice(0, 10)} → ${i.until.slice(0, 10)}, UTC)`,
     '',
-    ...(i.streaks.length ? ['**Zero-output streaks**', '', ...i.streaks.map((s) => `- ${s.sentence}`), ''] : []),
+    `**Summary:** ${i.summary}.`,
+    '',
+    ...(i.streaks.length
+      ? ['**Zero-output streaks per stage**', '', ...i.streaks.map((s) => `- ${s.sentence}`), '']
+      : []),
     `**Totals:** ${i.totals.domainsSubmitted} domains submitted, ${i.totals.sitemapJobsCompleted} sitemap jobs completed, ${i.totals.sitemapJobsFailed} failed, ${i.totals.sitemapFiles} sitemap files, ${i.totals.pages} pages, ${i.totals.contacts} contacts.`,
     '',
     mdTable(columns, impactRows(i)),

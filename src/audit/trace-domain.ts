@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, Domain, JobEvent, JobStatus, JobType } from '../db/schema.js';
+import { findDomains } from '../domains/find-domains.js';
 import { normalizeDomain } from '../domains/normalize-domain.js';
 import { PipectlError } from '../errors.js';
 import { nearest } from '../text/edit-distance.js';
@@ -21,12 +22,18 @@ export interface TracedJob {
   finished_at: Date | null;
 }
 
+/** The newest jobs a trace lists besides the live ones and each stage's newest. */
+export const tracedJobsLimit = 200;
+
 /** Everything the database knows about one domain, end to end. */
 export interface DomainTrace {
   /** The database clock when the trace was taken: ages are measured against it. */
   now: Date;
   domain: Domain;
+  /** Every live job, each stage's newest, and the newest overall, oldest first (see tracedJobsLimit). */
   jobs: TracedJob[];
+  /** All of the domain's jobs, counted: `jobs` may show fewer. */
+  jobsTotal: number;
   events: (JobEvent & { job_type: JobType })[];
   sitemapFiles: {
     total: number;
@@ -39,32 +46,43 @@ export interface DomainTrace {
   workers: WorkerLiveness;
 }
 
-/** Reads a domain's whole story: its row, jobs, events, outputs and the workers' liveness. Unknown domain: exit 1 with the nearest names. */
+/**
+ * Reads a domain's whole story: its row, jobs, events, outputs and the workers' liveness. The
+ * name is matched as findDomains does. Unknown domain: exit 1 with the nearest names.
+ */
 export async function traceDomain(db: Kysely<Database>, input: string): Promise<DomainTrace> {
   const normalized = normalizeDomain(input);
   const name = normalized.ok ? normalized.domain : input.trim().toLowerCase();
-  const domain = await db.selectFrom('domains').selectAll().where('domain', '=', name).executeTakeFirst();
+  // Rows stored by plain SQL in a non-canonical form (' Weird.COM ') match too; the canonical row first.
+  const { found } = await findDomains(db, [input]);
+  const match = found.find((d) => d.domain === name) ?? found[0];
+  const domain = match
+    ? await db.selectFrom('domains').selectAll().where('id', '=', match.id).executeTakeFirst()
+    : undefined;
   if (!domain) throw await unknownDomain(db, name);
-  const [jobs, events, files, fileErrors, pages, contacts, workers, now] = await Promise.all([
-    db
-      .selectFrom('jobs')
-      .select([
-        'job_id',
-        'job_type',
-        'status',
-        'attempts',
-        'max_attempts',
-        'run_at',
-        'locked_by',
-        'lease_expires_at',
-        'last_error',
-        'created_at',
-        'started_at',
-        'finished_at',
-      ])
-      .where('domain_id', '=', domain.id)
-      .orderBy('created_at')
-      .execute(),
+  const [jobs, jobsTotal, events, files, fileErrors, pages, contacts, workers, now] = await Promise.all([
+    // Every live job (the verdict's subject), each stage's newest job, and the newest jobs
+    // overall: a domain with 200,000 jobs overflowed the stack and printed 84 MB of JSON.
+    sql<TracedJob>`
+      select job_id, job_type, status, attempts, max_attempts, run_at, locked_by, lease_expires_at, last_error,
+             created_at, started_at, finished_at
+        from jobs
+       where job_id in (
+               select job_id from jobs where domain_id = ${domain.id} and status in ('pending', 'running')
+               union
+               (select job_id from jobs where domain_id = ${domain.id} order by created_at desc limit ${tracedJobsLimit})
+               union
+               select n.job_id from (values ('sitemap'), ('page_import'), ('contact_scan')) as t(job_type),
+                      lateral (select job_id from jobs where domain_id = ${domain.id} and job_type = t.job_type
+                                order by created_at desc limit 1) as n
+             )
+       order by created_at
+    `
+      .execute(db)
+      .then((r) => r.rows),
+    sql<{ n: number }>`select count(*)::int as n from jobs where domain_id = ${domain.id}`
+      .execute(db)
+      .then((r) => r.rows[0]?.n ?? 0),
     db
       .selectFrom('job_events as e')
       .innerJoin('jobs as j', 'j.job_id', 'e.job_id')
@@ -104,6 +122,7 @@ export async function traceDomain(db: Kysely<Database>, input: string): Promise<
     now: now.rows[0]?.now ?? new Date(),
     domain,
     jobs,
+    jobsTotal,
     events,
     sitemapFiles: {
       total: files.rows.reduce((n, r) => n + r.n, 0),

@@ -6,7 +6,9 @@ export default class Demo extends BaseCommand<typeof Demo> {
   static override description =
     `Serves realistic fixture sites from 127.0.0.1, crawls them (domains → sitemaps → pages → contacts) with live progress, and runs the health checks: all pass. Then replays the incident — work submitted with no worker to start it, the clock moved forward (simulated, and labelled so) — and shows the checks that fire, the Slack message (dry run), the audit of a stuck domain, and the recovery with requeue and process.
 
-Needs no network and no database server. Exit 0 when every step went as described.`;
+Needs no network and no database server. Exit 0 when every step went as described.
+
+It always starts from an empty database: --data-dir must be a new or empty directory, or one an earlier demo created (it is emptied first). A directory the demo did not create is refused and left untouched.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --data-dir ./demo-data',

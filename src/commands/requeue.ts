@@ -1,9 +1,9 @@
 import { Flags } from '@oclif/core';
-import { BaseCommand } from '../base-command.js';
+import { BaseCommand, ExitCode } from '../base-command.js';
 import { parseTime } from '../cli/parse-time.js';
 import type { DomainStatus, JobType } from '../db/schema.js';
-import { normalizeDomain } from '../domains/normalize-domain.js';
 import { type RequeueResult, requeueConfirmThreshold, requeueDomains } from '../requeue/requeue-domains.js';
+import { plural } from '../text/plural.js';
 
 export default class Requeue extends BaseCommand<typeof Requeue> {
   static override summary = 'Put domains back to queued and cancel their stale jobs, safely.';
@@ -23,7 +23,10 @@ export default class Requeue extends BaseCommand<typeof Requeue> {
     }),
     since: Flags.string({ description: 'Domains whose status changed at or after this time (date or duration ago).' }),
     until: Flags.string({ description: 'Domains whose status changed before this time.' }),
-    domain: Flags.string({ description: 'This domain (repeatable).', multiple: true }),
+    domain: Flags.string({
+      description: 'This domain (repeatable). An unknown one is reported and makes the exit code 1.',
+      multiple: true,
+    }),
     stage: Flags.string({
       description: 'Only domains with a live or failed job of this stage.',
       options: ['sitemap', 'page_import', 'contact_scan'],
@@ -38,20 +41,23 @@ export default class Requeue extends BaseCommand<typeof Requeue> {
       status: f.status as DomainStatus[] | undefined,
       since: f.since ? parseTime(f.since, '--since') : undefined,
       until: f.until ? parseTime(f.until, '--until') : undefined,
-      domains: f.domain?.map((d) => {
-        const n = normalizeDomain(d);
-        return n.ok ? n.domain : d;
-      }),
+      domains: f.domain,
       stage: f.stage as JobType | undefined,
     };
     const opened = await this.openDatabase();
     const result = await requeueDomains(opened.db, filter, { dryRun: f['dry-run'], yes: f.yes });
+    if (result.unknown.length > 0) {
+      this.setExitCode(ExitCode.problem);
+      this.logToStderr(
+        `pipectl: no domain ${result.unknown.map((d) => `"${d}"`).join(', ')} in the database — list domains with \`pipectl domains list\``,
+      );
+    }
     if (!this.jsonEnabled()) {
       const examples = result.examples.length ? ` (e.g. ${result.examples.join(', ')})` : '';
       this.log(
         result.dryRun
-          ? `dry run: would requeue ${result.domains} domains${examples} and cancel ${result.jobsToCancel} jobs; nothing changed.`
-          : `requeued ${result.requeued} domains${examples} and cancelled ${result.cancelled} jobs; workers take them in at their next poll.`,
+          ? `dry run: would requeue ${plural(result.domains, 'domain')}${examples} and cancel ${plural(result.jobsToCancel, 'job')}; nothing changed.`
+          : `requeued ${plural(result.requeued, 'domain')}${examples} and cancelled ${plural(result.cancelled, 'job')}; workers take them in at their next poll.`,
       );
     }
     return result;

@@ -22,6 +22,7 @@ import { renderReport } from '../report/render-report.js';
 import { requeueDomains } from '../requeue/requeue-domains.js';
 import { healthySites, replaySites } from './demo-sites.js';
 import { endToEndReport } from './end-to-end-report.js';
+import { markDemoDir, prepareDemoDir } from './prepare-demo-dir.js';
 import { shiftClock } from './shift-clock.js';
 import { startSiteServer } from './site-server.js';
 
@@ -56,6 +57,7 @@ const simulatedMinutes = 45;
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const started = performance.now();
   const dataDir = o.dataDir ?? path.join(mkdtempSync(path.join(os.tmpdir(), 'pipectl-demo-')), 'data');
+  const reset = prepareDemoDir(dataDir);
   const sites = await startSiteServer({ ...healthySites, ...replaySites });
   const client = new HttpClient({
     userAgent: `pipectl/${o.version} (demo)`,
@@ -68,9 +70,12 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const step = (n: number, title: string) => out(`\n━━ ${n}. ${title}`);
   try {
     opened = await openDatabase(resolveConfig({ 'data-dir': dataDir }, {}));
+    markDemoDir(dataDir);
     const db = opened.db;
     out(`pipectl demo: the whole product on the embedded database, offline.`);
-    out(`data: ${dataDir} (PGlite) · ${sites.domains.length} fixture sites served from ${sites.origin}`);
+    out(
+      `data: ${dataDir} (PGlite${reset ? ', emptied: it held an earlier demo' : ''}) · ${sites.domains.length} fixture sites served from ${sites.origin}`,
+    );
 
     const processUntilIdle = async (): Promise<WorkerSummary> => {
       const display = o.progress ? new ProgressDisplay() : undefined;

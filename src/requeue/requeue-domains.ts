@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, DomainStatus, JobType } from '../db/schema.js';
+import { findDomains } from '../domains/find-domains.js';
 import { PipectlError } from '../errors.js';
 
 export interface RequeueFilter {
@@ -7,6 +8,7 @@ export interface RequeueFilter {
   /** Only domains whose status last changed at or after this time. */
   since?: Date;
   until?: Date;
+  /** Domain names as typed (normalised and matched like `audit domain`). */
   domains?: string[];
   /** Only domains with a live or failed job of this stage. */
   stage?: JobType;
@@ -16,6 +18,8 @@ export interface RequeuePlan {
   domains: number;
   jobsToCancel: number;
   examples: string[];
+  /** --domain names that match no stored domain (the command exits 1 for them). */
+  unknown: string[];
 }
 
 export interface RequeueResult extends RequeuePlan {
@@ -27,12 +31,13 @@ export interface RequeueResult extends RequeuePlan {
 /** Above this many domains, requeue needs --yes: a mistyped filter must not requeue a whole table. */
 export const requeueConfirmThreshold = 100;
 
-function matching(db: Kysely<Database>, f: RequeueFilter) {
+function matching(db: Kysely<Database>, f: RequeueFilter, domainIds: number[] | undefined) {
   let q = db.selectFrom('domains as d').select(['d.id', 'd.domain']);
   if (f.status?.length) q = q.where('d.sitemap_analysis_status', 'in', f.status);
   if (f.since) q = q.where('d.updated_at', '>=', f.since);
   if (f.until) q = q.where('d.updated_at', '<', f.until);
-  if (f.domains?.length) q = q.where('d.domain', 'in', f.domains);
+  // Named domains that all turned out unknown match nothing, never "no filter".
+  if (domainIds) q = q.where('d.id', '=', sql<number>`any(${domainIds}::bigint[])`);
   if (f.stage) {
     const stage = f.stage;
     q = q.where(({ exists, selectFrom }) =>
@@ -48,19 +53,44 @@ function matching(db: Kysely<Database>, f: RequeueFilter) {
   return q;
 }
 
-/** What a requeue would touch. */
-export async function planRequeue(db: Kysely<Database>, f: RequeueFilter): Promise<RequeuePlan> {
+/**
+ * Resolves --domain names to stored rows. A name that is not a domain name and matches no row
+ * is a usage error (exit 2) before anything changes; an unknown one is reported.
+ */
+async function resolveDomains(
+  db: Kysely<Database>,
+  f: RequeueFilter,
+): Promise<{ ids: number[] | undefined; unknown: string[] }> {
+  if (!f.domains?.length) return { ids: undefined, unknown: [] };
+  const lookup = await findDomains(db, f.domains);
+  const bad = lookup.invalid[0];
+  if (bad) throw new PipectlError('usage', `--domain "${bad.input}" is not a domain name (${bad.reason})`);
+  return { ids: lookup.found.map((d) => d.id), unknown: lookup.unknown };
+}
+
+async function plan(
+  db: Kysely<Database>,
+  f: RequeueFilter,
+): Promise<RequeuePlan & { domainIds: number[] | undefined }> {
   if (!f.status?.length && !f.domains?.length) {
     throw new PipectlError('usage', 'say which domains to requeue: --status and/or --domain (see --help)');
   }
-  const ids = matching(db, f);
-  const { rows } = await sql<RequeuePlan>`
+  if (f.since && f.until && f.until <= f.since) throw new PipectlError('usage', '--until must be after --since');
+  const { ids: domainIds, unknown } = await resolveDomains(db, f);
+  const ids = matching(db, f, domainIds);
+  const { rows } = await sql<Omit<RequeuePlan, 'unknown'>>`
     with m as (${ids})
     select (select count(*)::int from m) as domains,
            (select count(*)::int from jobs where domain_id in (select id from m) and status in ('pending', 'running')) as "jobsToCancel",
            coalesce((select array_agg(domain) from (select domain from m order by domain limit 5) e), '{}') as examples
   `.execute(db);
-  return rows[0] ?? { domains: 0, jobsToCancel: 0, examples: [] };
+  return { ...(rows[0] ?? { domains: 0, jobsToCancel: 0, examples: [] }), unknown, domainIds };
+}
+
+/** What a requeue would touch, and which --domain names are unknown. */
+export async function planRequeue(db: Kysely<Database>, f: RequeueFilter): Promise<RequeuePlan> {
+  const { domainIds: _, ...p } = await plan(db, f);
+  return p;
 }
 
 /**
@@ -75,20 +105,20 @@ export async function requeueDomains(
   f: RequeueFilter,
   opts: { dryRun: boolean; yes: boolean; actor?: string },
 ): Promise<RequeueResult> {
-  const plan = await planRequeue(db, f);
-  if (opts.dryRun) return { ...plan, dryRun: true, requeued: 0, cancelled: 0 };
-  if (plan.domains > requeueConfirmThreshold && !opts.yes) {
+  const { domainIds, ...planned } = await plan(db, f);
+  if (opts.dryRun) return { ...planned, dryRun: true, requeued: 0, cancelled: 0 };
+  if (planned.domains > requeueConfirmThreshold && !opts.yes) {
     throw new PipectlError(
       'confirmation_required',
-      `this would requeue ${plan.domains} domains and cancel ${plan.jobsToCancel} jobs; more than ${requeueConfirmThreshold} needs --yes (check with --dry-run first)`,
+      `this would requeue ${planned.domains} domains and cancel ${planned.jobsToCancel} jobs; more than ${requeueConfirmThreshold} needs --yes (check with --dry-run first)`,
       { exitCode: 1 },
     );
   }
   const actor = opts.actor ?? 'pipectl requeue';
   return db.transaction().execute(async (trx) => {
-    const locked = await matching(trx, f).forUpdate().execute();
+    const locked = await matching(trx, f, domainIds).forUpdate().execute();
     const ids = locked.map((r) => r.id);
-    if (ids.length === 0) return { ...plan, dryRun: false, requeued: 0, cancelled: 0 };
+    if (ids.length === 0) return { ...planned, dryRun: false, requeued: 0, cancelled: 0 };
     const { rows } = await sql<{ cancelled: number }>`
       with target as materialized (
         select job_id, status from jobs
@@ -112,6 +142,11 @@ export async function requeueDomains(
       .where('id', 'in', ids)
       .executeTakeFirst();
     await sql`select pg_notify('pipectl_jobs', 'requeue')`.execute(trx);
-    return { ...plan, dryRun: false, requeued: Number(requeued.numUpdatedRows), cancelled: rows[0]?.cancelled ?? 0 };
+    return {
+      ...planned,
+      dryRun: false,
+      requeued: Number(requeued.numUpdatedRows),
+      cancelled: rows[0]?.cancelled ?? 0,
+    };
   });
 }

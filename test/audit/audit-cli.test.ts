@@ -38,7 +38,9 @@ describe.skipIf(!serverUrl)('pipectl audit and requeue, from the command line', 
   it('audit impact prints the zero-output streak, in markdown too', async () => {
     const r = await cli('audit', 'impact', '--since', '80d');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/pages: 0 created for 70 days \(.* → .*\) while 432 domains were submitted/);
+    expect(r.stdout).toMatch(
+      /WF5 pages: 0 created for 70 days \(.* → .*, still going\) while work waited at WF4; 432 domains submitted meanwhile/,
+    );
     const md = await cli('audit', 'impact', '--since', '80d', '--format', 'markdown');
     expect(md.stdout).toContain('### Impact assessment');
     expect(md.stdout).toContain('| day | submitted |');

@@ -39,6 +39,7 @@ function trace(
       updated_at: o.since ?? minutes(133),
     },
     jobs: o.jobs ?? [],
+    jobsTotal: o.jobs?.length ?? 0,
     events: [],
     sitemapFiles: o.sitemapFiles ?? { total: 0, byKind: {}, failed: 0, errors: [] },
     pages: o.pages ?? { total: 0, byScanStatus: {} },
@@ -100,6 +101,23 @@ describe('domainVerdict: one test per rule', () => {
     const v = domainVerdict(trace('processing', { jobs: [retry] }));
     expect(v.rule).toBe('wf4-scheduled');
     expect(v.sentence).toBe('WF4 `sitemap` job failed attempt 2 of 5 (HTTP 503) and runs again in 1m30s');
+  });
+
+  it('wf4-scheduled-far-ahead: a job scheduled 100 years ahead is broken, not waiting', () => {
+    const future = job('sitemap', 'pending', { run_at: new Date(now.getTime() + 36_524 * 86_400_000) });
+    const v = domainVerdict(trace('submitted', { jobs: [future] }));
+    expect(v).toMatchObject({ rule: 'wf4-scheduled-far-ahead', state: 'broken', stage: 'WF4' });
+    expect(v.sentence).toBe(
+      "WF4 `sitemap` job is scheduled 36524d ahead (2125-11-17 11:15 UTC), further than any retry waits (at most 1h): plain SQL or a skewed clock? It holds the stage's one live-job slot → run `pipectl requeue --domain jenkinseyecare.com`",
+    );
+  });
+
+  it('wf4-scheduled: a retry due within a day still waits', () => {
+    const retry = job('sitemap', 'pending', { attempts: 1, run_at: new Date(now.getTime() + 23 * 3_600_000) });
+    expect(domainVerdict(trace('processing', { jobs: [retry] }))).toMatchObject({
+      rule: 'wf4-scheduled',
+      state: 'waiting',
+    });
   });
 
   it('wf4-no-live-job: submitted with no live job (the original bug, in any system)', () => {

@@ -61,7 +61,7 @@ describe.each(backends)('the incident audit on $name', ({ name, skip }) => {
       expect((err as PipectlError).message).toContain('did you mean jenkinseyecare.com');
     });
 
-    it('audit impact: per-day counts and the 69-day zero-output streak', async () => {
+    it('audit impact: per-day counts and the 70-day zero-output streak at every stage', async () => {
       const { rows } = await sql<{
         since: Date;
         until: Date;
@@ -84,9 +84,14 @@ describe.each(backends)('the incident audit on $name', ({ name, skip }) => {
       expect(pages?.domainsSubmitted).toBe(outageDomains);
       expect(pages?.sentence).toMatch(
         new RegExp(
-          `^pages: 0 created for 70 days \\(\\d{4}-\\d\\d-\\d\\d → \\d{4}-\\d\\d-\\d\\d\\) while ${outageDomains} domains were submitted$`,
+          `^WF5 pages: 0 created for 70 days \\(\\d{4}-\\d\\d-\\d\\d → \\d{4}-\\d\\d-\\d\\d, still going\\) while work waited at WF4; ${outageDomains} domains submitted meanwhile$`,
         ),
       );
+      expect(impact.streaks.map((s) => [s.stage, s.days])).toEqual([
+        ['WF4', 70],
+        ['WF5', 70],
+        ['WF7', 70],
+      ]);
       expect(impact.stuck.find((g) => g.what === 'sitemap jobs pending and runnable')?.count).toBe(
         replay.outageDays * replay.outageDomainsPerDay + replay.morningDomains,
       );

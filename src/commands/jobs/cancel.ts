@@ -12,7 +12,7 @@ export default class JobsCancel extends BaseCommand<typeof JobsCancel> {
   static override args = { id: Args.string({ description: 'Job ids.', required: true }) };
 
   async run(): Promise<JobChange[]> {
-    const ids = assertJobIds(this.positional);
+    const ids = [...new Set(assertJobIds(this.positional).map((id) => id.toLowerCase()))];
     const opened = await this.openDatabase();
     const changes = await cancelJobs(opened.db, ids);
     if (!this.jsonEnabled())

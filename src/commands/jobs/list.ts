@@ -3,7 +3,8 @@ import { BaseCommand } from '../../base-command.js';
 import { renderTable } from '../../cli/table.js';
 import type { JobStatus, JobType } from '../../db/schema.js';
 import { formatDuration } from '../../duration.js';
-import { type JobRow, listJobs } from '../../jobs/list-jobs.js';
+import { type JobRow, listJobs, maxListLimit } from '../../jobs/list-jobs.js';
+import { resolveDomainFilter } from '../../jobs/resolve-domain-filter.js';
 
 export default class JobsList extends BaseCommand<typeof JobsList> {
   static override summary = 'List jobs, newest first.';
@@ -24,7 +25,12 @@ export default class JobsList extends BaseCommand<typeof JobsList> {
       multiple: true,
     }),
     domain: Flags.string({ description: "Only this domain's jobs." }),
-    limit: Flags.integer({ description: 'At most this many rows.', default: 50, min: 1 }),
+    limit: Flags.integer({
+      description: `At most this many rows (at most ${maxListLimit}).`,
+      default: 50,
+      min: 1,
+      max: maxListLimit,
+    }),
   };
 
   async run(): Promise<JobRow[]> {
@@ -32,7 +38,7 @@ export default class JobsList extends BaseCommand<typeof JobsList> {
     const rows = await listJobs(opened.db, {
       status: this.flags.status as JobStatus[] | undefined,
       stage: this.flags.stage as JobType[] | undefined,
-      domain: this.flags.domain,
+      domainIds: await resolveDomainFilter(opened.db, this.flags.domain),
       limit: this.flags.limit,
     });
     if (!this.jsonEnabled()) {

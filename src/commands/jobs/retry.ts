@@ -6,7 +6,12 @@ import { PipectlError } from '../../errors.js';
 import { type JobChange, retryJobs } from '../../jobs/change-jobs.js';
 import { findJobIds } from '../../jobs/find-job-ids.js';
 import { assertJobIds } from '../../jobs/job-ids.js';
+import { resolveDomainFilter } from '../../jobs/resolve-domain-filter.js';
 import { requeueConfirmThreshold } from '../../requeue/requeue-domains.js';
+import { plural } from '../../text/plural.js';
+
+/** Jobs listed one per line when a filter chose them. */
+const shownByFilter = 20;
 
 export default class JobsRetry extends BaseCommand<typeof JobsRetry> {
   static override summary = 'Put failed or cancelled jobs back to pending, by id or by filter.';
@@ -33,16 +38,21 @@ export default class JobsRetry extends BaseCommand<typeof JobsRetry> {
     since: Flags.string({ description: 'Jobs that finished at or after this time (date or duration ago).' }),
     until: Flags.string({ description: 'Jobs that finished before this time.' }),
     domain: Flags.string({ description: "Only this domain's jobs." }),
-    'dry-run': Flags.boolean({ description: 'Show what would be retried, change nothing.' }),
+    'dry-run': Flags.boolean({
+      description: 'Show each job and whether it would be retried, exactly as a real run decides; change nothing.',
+    }),
     yes: Flags.boolean({ description: `Confirm retrying more than ${requeueConfirmThreshold} jobs.` }),
   };
 
   async run(): Promise<{ dryRun: boolean; matched: number; changes: JobChange[] }> {
     const f = this.flags;
-    const given = assertJobIds(this.positional);
+    const given = [...new Set(assertJobIds(this.positional).map((id) => id.toLowerCase()))];
     const filtered = f.status || f.stage || f.since || f.until || f.domain;
     if (given.length === 0 && !filtered)
       throw new PipectlError('usage', 'give job ids, or filters such as --status failed --stage sitemap');
+    const since = f.since ? parseTime(f.since, '--since') : undefined;
+    const until = f.until ? parseTime(f.until, '--until') : undefined;
+    if (since && until && until <= since) throw new PipectlError('usage', '--until must be after --since');
     const opened = await this.openDatabase();
     const ids =
       given.length > 0
@@ -50,29 +60,37 @@ export default class JobsRetry extends BaseCommand<typeof JobsRetry> {
         : await findJobIds(opened.db, {
             status: (f.status ?? ['failed']) as JobStatus[],
             stage: f.stage as JobType[] | undefined,
-            since: f.since ? parseTime(f.since, '--since') : undefined,
-            until: f.until ? parseTime(f.until, '--until') : undefined,
-            domain: f.domain,
+            since,
+            until,
+            domainIds: await resolveDomainFilter(opened.db, f.domain),
           });
-    if (f['dry-run']) {
-      if (!this.jsonEnabled()) this.log(`dry run: would retry ${ids.length} jobs; nothing changed.`);
-      return { dryRun: true, matched: ids.length, changes: [] };
-    }
-    if (ids.length > requeueConfirmThreshold && !f.yes) {
+    const dryRun = f['dry-run'];
+    if (!dryRun && ids.length > requeueConfirmThreshold && !f.yes) {
       throw new PipectlError(
         'confirmation_required',
-        `this would retry ${ids.length} jobs; more than ${requeueConfirmThreshold} needs --yes (check with --dry-run first)`,
+        `this would retry ${plural(ids.length, 'job')}; more than ${requeueConfirmThreshold} needs --yes (check with --dry-run first)`,
         { exitCode: 1 },
       );
     }
-    const changes = await retryJobs(opened.db, ids);
+    // A dry run decides every outcome as the real run does, then rolls back.
+    const changes = await retryJobs(opened.db, ids, { dryRun });
+    const retried = changes.filter((c) => c.outcome === 'changed').length;
     if (!this.jsonEnabled()) {
-      for (const c of changes)
-        if (c.outcome === 'skipped' || given.length > 0)
-          this.log(`${c.jobId}: ${c.outcome === 'changed' ? `retried (was ${c.from})` : `skipped, ${c.reason}`}`);
-      this.log(`${changes.filter((c) => c.outcome === 'changed').length} of ${ids.length} jobs retried.`);
+      // Every job named by id; by filter, the first few (a filter can match 100,000s: --json lists all).
+      const shown = changes.filter((c) => c.outcome === 'skipped' || given.length > 0 || dryRun);
+      const cap = given.length > 0 ? shown.length : shownByFilter;
+      for (const c of shown.slice(0, cap))
+        this.log(
+          `${c.jobId}: ${c.outcome === 'changed' ? `${dryRun ? 'would retry' : 'retried'} (was ${c.from})` : `skipped, ${c.reason}`}`,
+        );
+      if (shown.length > cap) this.log(`…and ${plural(shown.length - cap, 'more job')} (--json lists them all)`);
+      this.log(
+        dryRun
+          ? `dry run: would retry ${retried} of ${plural(ids.length, 'job')}; nothing changed.`
+          : `${retried} of ${plural(ids.length, 'job')} retried.`,
+      );
     }
     if (changes.some((c) => c.outcome === 'skipped')) this.setExitCode(ExitCode.problem);
-    return { dryRun: false, matched: ids.length, changes };
+    return { dryRun, matched: ids.length, changes };
   }
 }
