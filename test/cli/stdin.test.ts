@@ -50,6 +50,6 @@ describe('stdin', { timeout: 120_000 }, () => {
       env: { ...process.env, DATABASE_URL: '', PIPECTL_DATA_DIR: path.join(dir, 'data') },
     });
     expect(stdout.match(/^stage .*$/gm)).toEqual(['stage sitemap', 'stage page_import', 'stage contact_scan']);
-    expect(stdout.match(/dry run: would retry 0 jobs/g)).toHaveLength(3);
+    expect(stdout.match(/dry run: would retry 0 of 0 jobs/g)).toHaveLength(3);
   });
 });
