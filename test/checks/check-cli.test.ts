@@ -134,7 +134,7 @@ describe.each(backends)('pipectl check on $name', ({ name, skip }) => {
           .groupBy('run_id')
           .execute(),
       );
-      expect(recorded.map((r) => Number(r.n))).toEqual([8, 8, 8]);
+      expect(recorded.map((r) => Number(r.n))).toEqual([9, 9, 9]);
     });
 
     it('lets --param move a threshold and --only narrow the run', async () => {
