@@ -249,8 +249,10 @@ export class Worker {
         leaseSeconds: this.#o.leaseSeconds,
       });
       claimed = jobs.length;
-      // Started ones first: they take the free slots.
-      this.#buffer.push(...jobs.filter((j) => j.started_at !== null), ...jobs.filter((j) => j.started_at === null));
+      // Started ones at the head, so they take the free slots now: a started job never waits
+      // in the buffer (a crash would charge it an attempt it did not run).
+      this.#buffer.unshift(...jobs.filter((j) => j.started_at !== null));
+      this.#buffer.push(...jobs.filter((j) => j.started_at === null));
       const byType = new Map<JobType, number>();
       for (const j of jobs) byType.set(j.job_type, (byType.get(j.job_type) ?? 0) + 1);
       for (const [jobType, count] of byType) this.#o.onEvent?.({ type: 'claimed', jobType, count });
