@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'kysely';
 import type { DisruptContext } from './scenario.js';
 import { percentiles } from './scenario.js';
 import type { WorkerPool } from './worker-pool.js';
@@ -48,9 +49,27 @@ async function untilWorked(
 }
 
 /**
+ * Waits (up to `maxMs`) until slot i's worker has completed a job, so that every kill leaves
+ * the pipeline further on: on a starved machine a worker can take longer than `workedMs` to
+ * finish its first job, and killing it then only burns attempts.
+ */
+async function untilCompletedOne({ pool, db, done }: DisruptContext, slot: number, maxMs: number): Promise<void> {
+  const workerId = pool.workerId(slot);
+  const until = performance.now() + maxMs;
+  while (workerId !== undefined && !done() && performance.now() < until) {
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from job_events where worker_id = ${workerId} and to_status = 'complete'
+    `.execute(db);
+    if ((rows[0]?.n ?? 0) > 0) return;
+    await sleep(100);
+  }
+}
+
+/**
  * kill -9 of one worker at a time, round robin, restarted at once, as a supervisor would: each
  * victim has registered and worked `workedMs` first (a worker still loading its modules holds
- * nothing to rescue), and kills are at least `everyMs` apart. Returns the number of kills.
+ * nothing to rescue), and completed a job (or waited 10 s more for one); kills are at least
+ * `everyMs` apart. Returns the number of kills.
  */
 export function killWorkingWorkers(
   label: string,
@@ -62,6 +81,8 @@ export function killWorkingWorkers(
     while (!ctx.done()) {
       const slot = kills % ctx.pool.size;
       if (!(await untilWorked(label, ctx, slot, opts.workedMs))) break;
+      await untilCompletedOne(ctx, slot, 10_000);
+      if (ctx.done()) break;
       await ctx.pool.killAndRestart(slot);
       kills++;
       await sleep(opts.everyMs);

@@ -170,7 +170,8 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
         const now = performance.now();
         if (now > deadline) {
           throw new Error(
-            `${o.label}: not finished after ${o.timeoutMs / 1000}s: ${left.domains} domains, ${left.jobs} jobs left\n${pool.problems()}`,
+            `${o.label}: not finished after ${o.timeoutMs / 1000}s: ${left.domains} domains, ${left.jobs} jobs left; ` +
+              `${pool.started} workers started, spawn → registration ${JSON.stringify(percentiles(pool.startups().startupMs))} ms\n${pool.problems()}`,
           );
         }
         if (now >= nextReport) {

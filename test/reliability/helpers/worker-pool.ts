@@ -7,6 +7,8 @@ interface Worker {
   spawnedAt: number;
   /** Date.now() of its `worker started` log line (it registered), once seen. */
   registeredAt?: number;
+  /** Its worker id, from the same line. */
+  workerId?: string;
   killed?: 'before-registration' | 'working';
 }
 
@@ -81,6 +83,14 @@ export class WorkerPool {
       if (at !== undefined && Date.now() >= at + workedMs) return 'worked';
       await new Promise((r) => setTimeout(r, 50));
     }
+  }
+
+  /** Slot i's worker id, once it has registered. */
+  workerId(i: number): string | undefined {
+    const w = this.#slots[i];
+    if (w === undefined) return undefined;
+    registeredAt(w);
+    return w.workerId;
   }
 
   /** Milliseconds since slot i's worker was spawned. */
@@ -178,7 +188,11 @@ function registeredAt(w: Worker): number | undefined {
       .output()
       .split('\n')
       .find((l) => l.includes('"msg":"worker started"'));
-    if (line !== undefined) w.registeredAt = (JSON.parse(line) as { time: number }).time;
+    if (line !== undefined) {
+      const parsed = JSON.parse(line) as { time: number; workerId: string };
+      w.registeredAt = parsed.time;
+      w.workerId = parsed.workerId;
+    }
   }
   return w.registeredAt;
 }

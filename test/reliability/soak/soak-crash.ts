@@ -58,7 +58,8 @@ function runOne(run: string, scenario: string, testName: string): Row {
     { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
   );
   const wallSeconds = Math.round((performance.now() - started) / 1000);
-  const output = `${r.stdout}\n${r.stderr}`;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips vitest's colour codes.
+  const output = `${r.stdout}\n${r.stderr}`.replace(/\x1b\[[0-9;]*m/g, '');
   const line = output.split('\n').find((l) => l.includes('RELIABILITY {'));
   const figures = line === undefined ? undefined : (JSON.parse(line.slice(line.indexOf('{'))) as Reliability);
   const pass = r.status === 0 && figures !== undefined;
