@@ -82,7 +82,8 @@ describe('fault: a crash loop, every worker killed within 3 seconds of registeri
       },
     });
     report('crash loop', r, { kills });
-    expect(kills).toBeGreaterThanOrEqual(20);
+    // Every slot crashed at least once; how often depends on start-up (~60 kills at 1–2 s, 4 at 32 s).
+    expect(kills).toBeGreaterThanOrEqual(4);
     expect(r.figures.rescues).toBeGreaterThan(0);
     // Buffered jobs of the dead got their attempt back, and nothing failed for want of attempts.
     expect(r.crash).toEqual({ lost: 0, runTwice: 0, failedUnrun: 0, failedByLease: 0 });
