@@ -50,5 +50,27 @@ export function createPgPool(o: PgPoolOptions): pg.Pool {
   });
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
+  openPools.add(pool);
   return pool;
+}
+
+const openPools = new Set<pg.Pool>();
+
+/**
+ * Connections of the pools this process opened and has not ended, for `/metrics`. `waiting` is
+ * the queries queued for a free connection: above 0 for long, the pool is the bottleneck (a
+ * heartbeat waiting there can come late). All 0 on PGlite.
+ */
+export function pgPoolStats(): { total: number; idle: number; waiting: number } {
+  const stats = { total: 0, idle: 0, waiting: 0 };
+  for (const pool of openPools) {
+    if (pool.ended) {
+      openPools.delete(pool);
+      continue;
+    }
+    stats.total += pool.totalCount;
+    stats.idle += pool.idleCount;
+    stats.waiting += pool.waitingCount;
+  }
+  return stats;
 }

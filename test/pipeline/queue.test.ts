@@ -7,6 +7,7 @@ import { enqueueJobs } from '../../src/pipeline/queue/enqueue-jobs.js';
 import { extendLeases } from '../../src/pipeline/queue/extend-leases.js';
 import { failJob } from '../../src/pipeline/queue/fail-job.js';
 import { intakeDomains } from '../../src/pipeline/queue/intake-domains.js';
+import { markJobsStarted } from '../../src/pipeline/queue/mark-jobs-started.js';
 import { releaseJobs } from '../../src/pipeline/queue/release-jobs.js';
 import { rescueExpiredLeases } from '../../src/pipeline/queue/rescue-expired-leases.js';
 import { backends, useTestDatabase } from '../helpers/databases.js';
@@ -175,6 +176,51 @@ describe.each(backends)('the queue on $name', ({ name, skip }) => {
       await claim('dead-worker', 1, 60);
       await sql`update jobs set lease_expires_at = now() - interval '1 second'`.execute(t.db);
       expect((await rescueExpiredLeases(t.db, 'r1'))[0]?.status).toBe('failed');
+    });
+
+    it('a rescue gives the attempt back to a job its dead worker claimed but never started; a started one keeps it', async () => {
+      await insertNoopJobs(t.db, 4, {}, { maxAttempts: 1 });
+      // One job for the free slot, three buffered; then the slot's job ends and one buffered
+      // job takes the slot, marked in the completion statement.
+      const jobs = await claimJobs(t.db, {
+        workerId: 'dead-worker',
+        jobTypes: ['noop'],
+        limit: 4,
+        start: 1,
+        leaseSeconds: 60,
+      });
+      const [ran, ...buffered] = [...jobs].sort(
+        (a, b) => Number(b.started_at !== null) - Number(a.started_at !== null),
+      );
+      if (!ran || buffered.length !== 3) throw new Error('expected 1 started and 3 buffered jobs');
+      expect(ran.started_at).not.toBeNull();
+      expect(buffered.map((j) => j.started_at)).toEqual([null, null, null]);
+      const next = buffered[0]?.job_id ?? '';
+      expect(await completeJob(t.db, ran, 'dead-worker', [next])).toEqual(new Set([next]));
+      expect(await markJobsStarted(t.db, 'other-worker', [buffered[1]?.job_id ?? ''])).toEqual(new Set());
+
+      // The worker dies: every lease it held expires.
+      await sql`update jobs set lease_expires_at = now() - interval '1 second' where status = 'running'`.execute(t.db);
+      const rescued = await rescueExpiredLeases(t.db, 'r1');
+      expect(rescued.map((r) => r.status).sort()).toEqual(['failed', 'pending', 'pending']);
+      const rows = await t.db.selectFrom('jobs').select(['job_id', 'status', 'attempts', 'last_error']).execute();
+      const byId = new Map(rows.map((r) => [r.job_id, r]));
+      // Its handler began: the attempt stays used, and with max_attempts 1 it fails (a poison job still ends).
+      expect(byId.get(next)).toMatchObject({ status: 'failed', attempts: 1 });
+      for (const j of buffered.slice(1)) {
+        expect(byId.get(j.job_id)).toMatchObject({ status: 'pending', attempts: 0, last_error: null });
+        expect((await events(j.job_id)).map((e) => [e.to_status, e.attempt])).toEqual([
+          ['running', 1],
+          ['pending', 0],
+        ]);
+      }
+      const { rows: messages } = await sql<{ message: string }>`
+        select message from job_events where to_status = 'pending' and message is not null
+      `.execute(t.db);
+      expect(messages.map((m) => m.message)).toEqual([
+        'lease expired: worker dead-worker stopped heartbeating before starting it; attempt given back',
+        'lease expired: worker dead-worker stopped heartbeating before starting it; attempt given back',
+      ]);
     });
 
     it('releases jobs at shutdown back to pending, giving the attempt back', async () => {

@@ -55,6 +55,11 @@ describe.skipIf(!serverUrl)('pipectl process workers on PostgreSQL', () => {
     await victim.exited;
     const running = (await jobStatusCounts(t.db)).running ?? 0;
     expect(running).toBeGreaterThan(0);
+    // Of the jobs it held, only those in its 4 slots had started; the rest were in its buffer.
+    const { rows: held } = await sql<{ started: number }>`
+      select count(started_at)::int as started from jobs where status = 'running'
+    `.execute(t.db);
+    expect(held[0]?.started).toBeLessThanOrEqual(4);
 
     const rescuer = start('--until-idle', '--concurrency', '8', '--lease', '2s', '--poll-interval', '200ms');
     expect((await rescuer.exited).code, rescuer.output()).toBe(0);
@@ -68,6 +73,12 @@ describe.skipIf(!serverUrl)('pipectl process workers on PostgreSQL', () => {
     `.execute(t.db);
     expect(rows.length).toBe(running);
     for (const r of rows) expect(r.story).toBe('pending→running running→pending pending→running running→complete');
+    // A job rescued from the buffer got its attempt back: it completed at attempt 1.
+    const { rows: attempts } = await sql<{ given_back: boolean; attempts: number }>`
+      select e.message like '%attempt given back' as given_back, j.attempts
+      from jobs j join job_events e using (job_id) where e.message like 'lease expired%'
+    `.execute(t.db);
+    for (const a of attempts) expect(a.attempts).toBe(a.given_back ? 1 : 2);
   });
 
   it('survives pg_terminate_backend of all its connections, twice, and finishes every job', async () => {

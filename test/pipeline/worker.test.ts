@@ -23,6 +23,14 @@ describe.each(backends)('the worker on $name', ({ name, skip }) => {
         ...opts,
       });
 
+    const waitForStatus = async (status: string, n: number) => {
+      for (let i = 0; i < 250; i++) {
+        if (((await jobStatusCounts(t.db))[status] ?? 0) >= n) return;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error(`fewer than ${n} jobs ${status} after 5 s`);
+    };
+
     beforeEach(async () => {
       await sql`truncate domains, jobs, job_events, workers cascade`.execute(t.db);
       await sql`drop table if exists noop_runs`.execute(t.db);
@@ -98,6 +106,68 @@ describe.each(backends)('the worker on $name', ({ name, skip }) => {
       const summary = await worker({ concurrency: 4, maxJobs: 10, untilIdle: false }).run();
       expect(summary).toMatchObject({ completed: 10, reason: 'max-jobs' });
       expect(await jobStatusCounts(t.db)).toEqual({ complete: 10, pending: 20 });
+    });
+
+    it('records a buffered job as started only when it takes a slot, so a crash charges only jobs that ran', async () => {
+      await insertNoopJobs(t.db, 12, { sleepMs: 1500 });
+      const w = worker({ concurrency: 3, untilIdle: false });
+      const running = w.run();
+      const held = async () => {
+        const { rows } = await sql<{ held: number; started: number }>`
+          select count(*)::int as held, count(started_at)::int as started from jobs where status = 'running'
+        `.execute(t.db);
+        return rows[0];
+      };
+      await waitForStatus('running', 6);
+      // 3 running, 3 buffered: had the worker died now, the 3 buffered would get their attempt back.
+      const first = await held();
+      await waitForStatus('complete', 3);
+      await new Promise((r) => setTimeout(r, 200));
+      // The first three finished, three buffered ones took their slots, and a refill was claimed.
+      const second = await held();
+      w.stop();
+      await running;
+      expect(first).toEqual({ held: 6, started: 3 });
+      expect(second?.started).toBe(3);
+      expect(second?.held).toBeGreaterThan(3);
+    });
+
+    it('warns once, naming what it was doing, when its own heartbeat is late by more than twice the interval', async () => {
+      await insertNoopJobs(t.db, 1);
+      const lines: { level: number; msg: string; doing?: string; running?: { jobType: string }[] }[] = [];
+      const log = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l)) });
+      // A handler that blocks the event loop for 2.5 s: the heartbeat (every 1 s at a 3 s lease)
+      // cannot run, as under a starved CPU or a synchronous parse of a huge document.
+      const blocking: StageHandler<void> = {
+        jobType: 'noop',
+        async run() {
+          await new Promise((r) => setTimeout(r, 300));
+          const until = performance.now() + 2500;
+          while (performance.now() < until) {}
+        },
+        async commit() {},
+      };
+      // No second maintenance pass: the worker must not rescue its own job, whose lease the block outlives.
+      const w = worker({
+        concurrency: 1,
+        untilIdle: false,
+        leaseSeconds: 3,
+        pollIntervalMs: 60_000,
+        stages: new Map([['noop', blocking]]),
+        logger: log,
+      });
+      const running = w.run();
+      await waitForStatus('complete', 1);
+      // Heartbeats on time again for a while: no second warning for the same episode.
+      await new Promise((r) => setTimeout(r, 2500));
+      w.stop();
+      await running;
+      const late = lines.filter((l) => l.msg.startsWith('heartbeat late'));
+      expect(late, JSON.stringify(late)).toHaveLength(1);
+      expect(late[0]).toMatchObject({ level: 40, running: [{ jobType: 'noop' }] });
+      expect(late[0]?.msg).toMatch(
+        /heartbeat late: \d+ ms since the last one \(every 1000 ms\) while .*, running 1 job\(s\): noop/,
+      );
     });
 
     it('rolls back the handler writes of a job it no longer holds', async () => {

@@ -5,6 +5,11 @@ export interface ClaimOptions {
   workerId: string;
   jobTypes: readonly JobType[];
   limit: number;
+  /**
+   * How many of them start at once (default all): the rest go to the worker's buffer with
+   * `started_at` null until `markJobsStarted` (or `completeJob`'s `startIds`) records their start.
+   */
+  start?: number;
   leaseSeconds: number;
 }
 
@@ -12,7 +17,9 @@ export interface ClaimOptions {
  * Claims up to `limit` runnable jobs for this worker in one statement, and records the
  * transition. `for update skip locked` in a materialized CTE lets many workers claim at once
  * without blocking or double-claiming (graphile-worker's getJobs does the same). The claim
- * consumes an attempt, so a job whose worker dies mid-run still moves towards max_attempts.
+ * consumes an attempt, so a job whose worker dies mid-run still moves towards max_attempts; the
+ * first `start` jobs get `started_at`, and a rescue gives the attempt back to a job without one
+ * (claimed into a buffer, never run). Which ones started: those returned with `started_at` set.
  * A sitemap job that starts moves its domain to `processing` in the same statement (also a
  * retried one whose domain was left in `error`).
  *
@@ -22,17 +29,19 @@ export async function claimJobs(db: Kysely<Database>, opts: ClaimOptions): Promi
   if (opts.limit <= 0 || opts.jobTypes.length === 0) return [];
   const { rows } = await sql<Job>`/* pipectl:prepare claim_jobs */
     with candidates as materialized (
-      select job_id from jobs
+      select job_id, priority, run_at from jobs
       where status = 'pending' and run_at <= now() and job_type = any(${opts.jobTypes as JobType[]}::text[])
       order by priority, run_at
       limit ${opts.limit}
       for update skip locked
+    ), numbered as (
+      select job_id, row_number() over (order by priority, run_at) as n from candidates
     ), claimed as (
       update jobs j
       set status = 'running', attempts = j.attempts + 1, locked_by = ${opts.workerId},
-          lease_expires_at = now() + make_interval(secs => ${opts.leaseSeconds}), started_at = now(),
-          updated_at = now()
-      from candidates c
+          lease_expires_at = now() + make_interval(secs => ${opts.leaseSeconds}),
+          started_at = case when c.n <= ${opts.start ?? opts.limit} then now() end, updated_at = now()
+      from numbered c
       where j.job_id = c.job_id
       returning j.*
     ), events as (

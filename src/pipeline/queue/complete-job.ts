@@ -18,14 +18,23 @@ export class LeaseLostError extends Error {
  * statement is then its own transaction.
  * `locked_by` is kept: it names the worker that completed the job, and lets a worker whose
  * commit was cut off by a lost connection see that its commit did land (`completedBy`).
+ *
+ * `startIds` are buffered jobs that will take the freed slot: their start is recorded in the
+ * same statement (as `markJobsStarted` would), which saves a round trip and a commit per job.
+ * Returns the ids it marked.
  */
 export async function completeJob(
   trx: Transaction<Database> | Kysely<Database>,
   job: Job,
   workerId: string,
-): Promise<void> {
-  const { rows } = await sql<{ job_id: string }>`/* pipectl:prepare complete_job */
-    with done as (
+  startIds: string[] = [],
+): Promise<Set<string>> {
+  const { rows } = await sql<{ job_id: string; started: string[] }>`/* pipectl:prepare complete_job */
+    with started as (
+      update jobs set started_at = now()
+      where job_id = any(${startIds}::uuid[]) and status = 'running' and locked_by = ${workerId}
+      returning job_id
+    ), done as (
       update jobs set status = 'complete', finished_at = now(), lease_expires_at = null, updated_at = now()
       where job_id = ${job.job_id} and status = 'running' and locked_by = ${workerId}
       returning job_id, attempts
@@ -33,9 +42,11 @@ export async function completeJob(
       insert into job_events (job_id, from_status, to_status, worker_id, attempt)
       select job_id, 'running', 'complete', ${workerId}, attempts from done
     )
-    select job_id from done
+    select job_id, array(select job_id::text from started) as started from done
   `.execute(trx);
-  if (rows.length === 0) throw new LeaseLostError(job.job_id, workerId);
+  const row = rows[0];
+  if (row === undefined) throw new LeaseLostError(job.job_id, workerId);
+  return new Set(row.started);
 }
 
 /** Whether the job is complete and was completed by this worker (after an ambiguous commit failure). */

@@ -12,7 +12,9 @@ export interface RescuedJob {
  * Returns to `pending` the running jobs whose lease has expired: their worker died or lost the
  * database. Every worker runs this on every poll, so no single process is the one that must not
  * be disabled. The attempt the dead run consumed (at claim) stays consumed; a job out of
- * attempts is `failed` instead (and a sitemap job's domain set to `error`). The update is
+ * attempts is `failed` instead (and a sitemap job's domain set to `error`). A job that was never
+ * started (`started_at` null: it sat in the dead worker's claim buffer) gets its attempt back and
+ * keeps its last error: no job loses an attempt it did not run. The update is
  * guarded on the old `locked_by`, so two rescuers cannot both act on one job, and a worker that
  * later tries to complete it finds it no longer holds it.
  *
@@ -32,19 +34,23 @@ export async function rescueExpiredLeases(
       for update skip locked
     ), rescued as (
       update jobs j set
-        status = case when j.attempts >= j.max_attempts then 'failed' else 'pending' end,
-        finished_at = case when j.attempts >= j.max_attempts then now() end,
+        status = case when j.started_at is not null and j.attempts >= j.max_attempts then 'failed' else 'pending' end,
+        finished_at = case when j.started_at is not null and j.attempts >= j.max_attempts then now() end,
+        attempts = case when j.started_at is null then greatest(j.attempts - 1, 0) else j.attempts end,
         run_at = now(),
-        last_error = 'lease expired: worker ' || coalesce(e.locked_by, '?') || ' stopped heartbeating',
+        last_error = case when j.started_at is null then j.last_error
+          else 'lease expired: worker ' || coalesce(e.locked_by, '?') || ' stopped heartbeating' end,
         locked_by = null, lease_expires_at = null, updated_at = now()
       from expired e
       where j.job_id = e.job_id and j.locked_by is not distinct from e.locked_by
-      returning j.job_id, j.job_type, j.domain_id, j.status, j.attempts, j.last_error, e.locked_by as previous_worker
+      returning j.job_id, j.job_type, j.domain_id, j.status, j.attempts, e.locked_by as previous_worker,
+        'lease expired: worker ' || coalesce(e.locked_by, '?') || ' stopped heartbeating'
+          || case when j.started_at is null then ' before starting it; attempt given back' else '' end as message
     ), events as (
       insert into job_events (job_id, from_status, to_status, worker_id, attempt, message)
-      select job_id, 'running', status, ${rescuerId}, attempts, last_error from rescued
+      select job_id, 'running', status, ${rescuerId}, attempts, message from rescued
     ), domains_failed as (
-      update domains d set sitemap_analysis_status = 'error', sitemap_analysis_error = rescued.last_error
+      update domains d set sitemap_analysis_status = 'error', sitemap_analysis_error = rescued.message
       from rescued
       where rescued.status = 'failed' and rescued.job_type = 'sitemap' and d.id = rescued.domain_id
     )

@@ -1,8 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Kysely, sql } from 'kysely';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Database } from '../../db/schema.js';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { pgPoolStats } from '../../db/pg-pool.js';
+import type { Database, JobType } from '../../db/schema.js';
 import type { WorkerEvent } from './worker.js';
 
 export interface MetricsServer {
@@ -16,12 +17,18 @@ export interface MetricsServer {
  * Serves Prometheus metrics for one worker on `/metrics`, and `/healthz` (503 when the worker
  * cannot reach the database). Queue depth and the oldest pending job's age are read from the
  * database at scrape time, so they are true for the whole fleet, not just this worker.
+ *
+ * Liveness: prom-client's default collectors (event-loop delay `nodejs_eventloop_lag_*`, process
+ * CPU `process_cpu_*_seconds_total`, memory `process_resident_memory_bytes`), the pool's
+ * waiting queries, and the start-up time. Every series of the stages this worker runs is
+ * present from registration, at 0 while idle, so that a rate or an alert never sees it vanish.
  */
 export async function startMetricsServer(
   db: Kysely<Database>,
   opts: { port: number; host: string },
 ): Promise<MetricsServer> {
   const registry = new Registry();
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
   const labelNames = ['stage'] as const;
   const claimed = new Counter({
     name: 'pipectl_jobs_claimed_total',
@@ -63,6 +70,27 @@ export async function startMetricsServer(
       this.set((Date.now() - lastHeartbeat) / 1000);
     },
   });
+  let startupSeconds: number | undefined;
+  new Gauge({
+    name: 'pipectl_worker_startup_seconds',
+    help: 'Seconds from the process start to the worker registering in the database.',
+    registers: [registry],
+    collect() {
+      if (startupSeconds !== undefined) this.set(startupSeconds);
+    },
+  });
+  new Gauge({
+    name: 'pipectl_db_pool_connections',
+    help: "Connections of this process's database pool by state (total, idle), and queries waiting for one (waiting).",
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const p = pgPoolStats();
+      this.set({ state: 'total' }, p.total);
+      this.set({ state: 'idle' }, p.idle);
+      this.set({ state: 'waiting' }, p.waiting);
+    },
+  });
   const depth = new Gauge({
     name: 'pipectl_queue_depth',
     help: 'Jobs by stage and status (pending, running).',
@@ -76,6 +104,19 @@ export async function startMetricsServer(
     registers: [registry],
   });
 
+  let stages: JobType[] = [];
+  /** Zero samples for every stage this worker runs, so that idle series exist. */
+  const seedStages = (list: JobType[]) => {
+    stages = list;
+    for (const stage of list) {
+      claimed.inc({ stage }, 0);
+      completed.inc({ stage }, 0);
+      rescued.inc({ stage }, 0);
+      failed.inc({ stage, final: 'true' }, 0);
+      failed.inc({ stage, final: 'false' }, 0);
+    }
+  };
+
   const readQueue = async () => {
     const { rows } = await sql<{ job_type: string; status: string; n: number; oldest: number | null }>`
       select job_type, status, count(*)::int as n,
@@ -84,6 +125,11 @@ export async function startMetricsServer(
     `.execute(db);
     depth.reset();
     oldest.reset();
+    for (const stage of stages) {
+      depth.set({ stage, status: 'pending' }, 0);
+      depth.set({ stage, status: 'running' }, 0);
+      oldest.set({ stage }, 0);
+    }
     for (const r of rows) {
       depth.set({ stage: r.job_type, status: r.status }, r.n);
       if (r.status === 'pending') oldest.set({ stage: r.job_type }, r.oldest ?? 0);
@@ -129,6 +175,10 @@ export async function startMetricsServer(
         duration.observe({ stage: e.jobType, outcome: 'failed' }, e.durationMs / 1000);
       } else if (e.type === 'rescued') rescued.inc({ stage: e.jobType }, e.count);
       else if (e.type === 'heartbeat' && e.ok) lastHeartbeat = Date.now();
+      else if (e.type === 'registered') {
+        startupSeconds = e.startupSeconds;
+        seedStages(e.stages);
+      }
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };

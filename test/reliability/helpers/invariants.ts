@@ -223,3 +223,30 @@ export async function assertExpectedOutcomes(
   expect(wrong.slice(0, 5), `${wrong.length} domains did not end as their site says`).toEqual([]);
   return compared;
 }
+
+/** What a crash scenario must keep at 0, counted rather than asserted (for the soak's table). */
+export interface CrashFigures {
+  /** Work left undone: domains not finished, jobs pending or running, pages never scanned. */
+  lost: number;
+  /** Jobs completed more than once. */
+  runTwice: number;
+  /** Jobs `failed` by a rescue although their last run never started (an attempt charged for nothing). */
+  failedUnrun: number;
+  /** Jobs `failed` by lease expiry at all: killed mid-run on every one of their attempts. */
+  failedByLease: number;
+}
+
+export async function crashFigures(db: Kysely<Database>): Promise<CrashFigures> {
+  const { rows } = await sql<CrashFigures>`
+    select
+      (select count(*)::int from domains where sitemap_analysis_status not in ('complete', 'error'))
+        + (select count(*)::int from jobs where status in ('pending', 'running'))
+        + (select count(*)::int from pages where contact_scan_status = 'pending') as "lost",
+      (select count(*)::int from (select job_id from job_events where to_status = 'complete'
+         group by 1 having count(*) > 1) t) as "runTwice",
+      (select count(*)::int from jobs where status = 'failed' and last_error like 'lease expired%'
+         and started_at is null) as "failedUnrun",
+      (select count(*)::int from jobs where status = 'failed' and last_error like 'lease expired%') as "failedByLease"
+  `.execute(db);
+  return rows[0] as CrashFigures;
+}
