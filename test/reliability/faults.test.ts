@@ -94,7 +94,7 @@ describe('fault: a crash loop, every worker killed within 3 seconds of registeri
 });
 
 /** Domains of the starved scenario, and the bound within which every one must finish. */
-const starvedDomains = Number(process.env.RELIABILITY_STARVED_DOMAINS ?? 200);
+const starvedDomains = Number(process.env.RELIABILITY_STARVED_DOMAINS ?? 400);
 const starvedBoundMs = 240_000;
 
 // A restart costs a worker about 1.2 CPU-s of start-up under load (docs/reliability.md): at 0.6
