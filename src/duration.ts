@@ -189,34 +189,3 @@ export function formatElapsed(ms: number, { separator = ' ' }: { separator?: str
   const rounded = Math.round(ms);
   return rounded < 1000 ? `${rounded}${separator}ms` : `${(ms / 1000).toFixed(1)}${separator}s`;
 }
-
-/** An age for people, to the nearest second and the two largest units: `45s`, `2h13m`, `3d4h`. */
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const d = Math.floor(s / 86_400);
-  const h = Math.floor((s % 86_400) / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  if (d > 0) return h > 0 ? `${d}d${h}h` : `${d}d`;
-  if (h > 0) return m > 0 ? `${h}h${m}m` : `${h}h`;
-  return s % 60 > 0 && m < 10 ? `${m}m${s % 60}s` : `${m}m`;
-}
-
-/** A configured duration exactly, in the form it is written: `250ms`, `10s`, `1m30s`, `1h`. */
-export function formatMs(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  const units: [string, number][] = [
-    ['d', day],
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1000],
-  ];
-  let rest = Math.round(ms);
-  let out = '';
-  for (const [name, size] of units) {
-    const n = Math.floor(rest / size);
-    if (n > 0) out += `${n}${name}`;
-    rest -= n * size;
-  }
-  return rest > 0 ? `${out}${rest}ms` : out;
-}
