@@ -2,9 +2,8 @@ import type { CheckResult, CheckStatus } from '../checks/check-result.js';
 import { formatShort } from '../duration.js';
 import { formatOutcome, formatSampleRow, hiddenRows } from '../report/format-values.js';
 import type { AlertDecision } from './decide-alerts.js';
-import { escapeMrkdwn } from './escape-mrkdwn.js';
-import { cutText, slackLimits } from './slack-limits.js';
-import { slackMention } from './slack-mention.js';
+import { cutText, escapeMrkdwn, slackMention } from './mrkdwn.js';
+import { slackLimits } from './slack-limits.js';
 
 /** Sample rows a message shows per check; the report and `--json` have the rest. */
 export const sampleRowsShown = 3;
