@@ -27,7 +27,7 @@ const unitMs = {
 } as const;
 type Unit = keyof typeof unitMs;
 
-// Short forms (design §10) and the spellings PostgreSQL accepts in interval input.
+// Short forms and the spellings PostgreSQL accepts in interval input (docs/checks.md, "Durations").
 const unitNames: Record<string, Unit> = {
   us: 'microsecond',
   microsecond: 'microsecond',
@@ -78,11 +78,12 @@ const part = /(\d+(?:\.\d+)?)\s*([a-z]+)\s*/gy;
 const clock = /^(\d+):([0-5]\d)(?::([0-5]\d(?:\.\d+)?))?$/;
 
 /**
- * Parses a duration, the one grammar of flags and checks.yml (design §10): `10s`, `5m`, `1h30m`,
- * `2d`, a PostgreSQL interval such as `15 minutes` or `1 hour 30 minutes`, or a clock form
- * `00:15:00`. Durations are never negative and at most 100 years. Throws a usage error that says
- * what is accepted (prefixed with `what`, such as a flag name, when given). Parsing here, not in
- * the database, lets `checks validate` point at the line of a bad duration without a connection.
+ * Parses a duration, the one grammar of flags and checks.yml (docs/checks.md, "Durations"):
+ * `10s`, `5m`, `1h30m`, `2d`, a PostgreSQL interval such as `15 minutes` or `1 hour 30 minutes`,
+ * or a clock form `00:15:00`. Durations are never negative and at most 100 years. Throws a usage
+ * error that says what is accepted (prefixed with `what`, such as a flag name, when given).
+ * Parsing here, not in the database, lets `checks validate` point at the line of a bad duration
+ * without a connection.
  */
 export function parseDuration(raw: string, what?: string): Duration {
   const text = raw.trim().toLowerCase();
