@@ -27,7 +27,7 @@ const unitMs = {
 } as const;
 type Unit = keyof typeof unitMs;
 
-// Short forms (design §10) and the spellings PostgreSQL accepts in interval input.
+// Short forms and the spellings PostgreSQL accepts in interval input (docs/checks.md, "Durations").
 const unitNames: Record<string, Unit> = {
   us: 'microsecond',
   microsecond: 'microsecond',
@@ -78,11 +78,12 @@ const part = /(\d+(?:\.\d+)?)\s*([a-z]+)\s*/gy;
 const clock = /^(\d+):([0-5]\d)(?::([0-5]\d(?:\.\d+)?))?$/;
 
 /**
- * Parses a duration, the one grammar of flags and checks.yml (design §10): `10s`, `5m`, `1h30m`,
- * `2d`, a PostgreSQL interval such as `15 minutes` or `1 hour 30 minutes`, or a clock form
- * `00:15:00`. Durations are never negative and at most 100 years. Throws a usage error that says
- * what is accepted (prefixed with `what`, such as a flag name, when given). Parsing here, not in
- * the database, lets `checks validate` point at the line of a bad duration without a connection.
+ * Parses a duration, the one grammar of flags and checks.yml (docs/checks.md, "Durations"):
+ * `10s`, `5m`, `1h30m`, `2d`, a PostgreSQL interval such as `15 minutes` or `1 hour 30 minutes`,
+ * or a clock form `00:15:00`. Durations are never negative and at most 100 years. Throws a usage
+ * error that says what is accepted (prefixed with `what`, such as a flag name, when given).
+ * Parsing here, not in the database, lets `checks validate` point at the line of a bad duration
+ * without a connection.
  */
 export function parseDuration(raw: string, what?: string): Duration {
   const text = raw.trim().toLowerCase();
@@ -132,33 +133,60 @@ function durationHelp(raw: string, reason?: string): string {
   return `"${raw}" is not a duration${reason ? ` (${reason})` : ''}: write 10s, 5m, 1h, 2d or a PostgreSQL interval such as "15 minutes"`;
 }
 
-/** An age for people, to the nearest second and the two largest units: `45s`, `2h13m`, `3d4h`. */
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const d = Math.floor(s / 86_400);
-  const h = Math.floor((s % 86_400) / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  if (d > 0) return h > 0 ? `${d}d${h}h` : `${d}d`;
-  if (h > 0) return m > 0 ? `${h}h${m}m` : `${h}h`;
-  return s % 60 > 0 && m < 10 ? `${m}m${s % 60}s` : `${m}m`;
+/** How {@link formatShort} writes a length. */
+export interface ShortFormat {
+  /**
+   * Every unit down to the millisecond, for a length someone configured: `250ms`, `1m30s`,
+   * `24d20h31m23s647ms`. Without it, an age for people: the two largest units, to the nearest
+   * second (`45s`, `9m30s`, `2h13m`, `3d4h`), since "4h 10m 7s" says no more than "4h 10m".
+   */
+  exact?: boolean;
+  /** Without `exact`: a length of at least this many ms drops its seconds (`12m`, not `12m30s`). Default 10 minutes. */
+  secondsBelowMs?: number;
+  /** Between units: none by default (`2h13m`); `' '` gives `4h 10m`. */
+  separator?: string;
 }
 
-/** A configured duration exactly, in the form it is written: `250ms`, `10s`, `1m30s`, `1h`. */
-export function formatMs(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  const units: [string, number][] = [
-    ['d', day],
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1000],
-  ];
-  let rest = Math.round(ms);
-  let out = '';
-  for (const [name, size] of units) {
-    const n = Math.floor(rest / size);
-    if (n > 0) out += `${n}${name}`;
-    rest -= n * size;
-  }
-  return rest > 0 ? `${out}${rest}ms` : out;
+const shortUnits = [
+  ['d', day],
+  ['h', 3_600_000],
+  ['m', 60_000],
+  ['s', 1000],
+  ['ms', 1],
+] as const;
+
+/**
+ * A length in the units duration flags and checks.yml are written in: `45s`, `2h13m`, `3d4h`,
+ * or with `exact`, `250ms`, `1m30s`. A length under one of the next unit up, a negative one
+ * included, is written in the smallest unit alone (`59s`, `-300s`, `999ms`).
+ */
+export function formatShort(ms: number, format: ShortFormat = {}): string {
+  const { exact = false, secondsBelowMs = 600_000, separator = '' } = format;
+  const smallest = exact ? 1 : 1000;
+  const count = Math.round(ms / smallest);
+  const length = count * smallest;
+  if (length < smallest * (exact ? 1000 : 60)) return `${count}${exact ? 'ms' : 's'}`;
+  let rest = length;
+  const counts = shortUnits
+    .filter(([name, size]) => size >= smallest && (exact || name !== 's' || length < secondsBelowMs))
+    .map(([name, size]) => {
+      const n = Math.floor(rest / size);
+      rest -= n * size;
+      return { name, n };
+    });
+  const first = counts.findIndex(({ n }) => n > 0);
+  return counts
+    .slice(first, exact ? undefined : first + 2)
+    .filter(({ n }) => n > 0)
+    .map(({ name, n }) => `${n}${name}`)
+    .join(separator);
+}
+
+/**
+ * A measured time: whole milliseconds under a second, else seconds to a tenth (`12 ms`, `1.5 s`,
+ * `75.0 s`). `separator` goes between the number and its unit (`''` gives `1.5s`).
+ */
+export function formatElapsed(ms: number, { separator = ' ' }: { separator?: string } = {}): string {
+  const rounded = Math.round(ms);
+  return rounded < 1000 ? `${rounded}${separator}ms` : `${(ms / 1000).toFixed(1)}${separator}s`;
 }

@@ -1,10 +1,9 @@
 import type { CheckResult, CheckStatus } from '../checks/check-result.js';
+import { formatShort } from '../duration.js';
 import { formatOutcome, formatSampleRow, hiddenRows } from '../report/format-values.js';
 import type { AlertDecision } from './decide-alerts.js';
-import { escapeMrkdwn } from './escape-mrkdwn.js';
-import { formatAge } from './format-age.js';
-import { cutText, slackLimits } from './slack-limits.js';
-import { slackMention } from './slack-mention.js';
+import { cutText, escapeMrkdwn, slackMention } from './mrkdwn.js';
+import { slackLimits } from './slack-limits.js';
 
 /** Sample rows a message shows per check; the report and `--json` have the rest. */
 export const sampleRowsShown = 3;
@@ -23,6 +22,9 @@ const emoji: Record<CheckStatus, string> = {
 };
 
 const statusWords: Record<CheckStatus, string> = { error: 'error', fail: 'failing', warn: 'warning', pass: 'passing' };
+
+/** How long a check has been firing, as on-call reads it: `45s`, `12m`, `4h 10m`, `2d 3h`. */
+const firingAge = (ms: number | null) => formatShort(Math.max(0, ms ?? 0), { secondsBelowMs: 60_000, separator: ' ' });
 
 /**
  * The mrkdwn of one check's section: status emoji, name and what changed; the description; the
@@ -57,14 +59,14 @@ function removedSection(decision: AlertDecision): string {
   const { result, previous, firingForMs } = decision;
   const was = previous?.notifiedStatus ? statusWords[previous.notifiedStatus] : 'firing';
   const title = `:white_check_mark: *${escapeMrkdwn(cutText(result.name, budget.name))}* · *resolved*: no longer in the checks file`;
-  const why = `It was ${was} for ${formatAge(firingForMs ?? 0)}, then removed or renamed in ${escapeMrkdwn(cutText(decision.removedFrom ?? '', 300))}; it no longer runs, and its alert state is cleared.`;
+  const why = `It was ${was} for ${firingAge(firingForMs)}, then removed or renamed in ${escapeMrkdwn(cutText(decision.removedFrom ?? '', 300))}; it no longer runs, and its alert state is cleared.`;
   return cutText(`${title}\n${why}`, slackLimits.sectionText);
 }
 
 /** What changed: `failing`, `failing (was warning)`, `still failing after 4h 10m`, `resolved after 4h 10m`. */
 function headline(decision: AlertDecision): string {
   const { result, kind, previous, firingForMs } = decision;
-  const age = formatAge(firingForMs ?? 0);
+  const age = firingAge(firingForMs);
   const status = statusWords[result.status];
   if (kind === 'resolved') {
     return `*resolved* after ${age} of failing${result.status === 'pass' ? '' : ` (now ${status})`}`;

@@ -1,8 +1,8 @@
 import { statusRank } from './alert-state.js';
 import { buildCheckSection } from './build-check-section.js';
 import type { AlertDecision, AlertKind } from './decide-alerts.js';
-import { escapeMrkdwn } from './escape-mrkdwn.js';
-import { cutText, slackLimits } from './slack-limits.js';
+import { cutText, escapeMrkdwn } from './mrkdwn.js';
+import { slackLimits } from './slack-limits.js';
 import type { SlackBlock, SlackMessage } from './slack-message.js';
 
 /** Where and when the run happened, for the header and the context line. */

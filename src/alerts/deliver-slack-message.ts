@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { ErrorCode, IncomingWebhook } from '@slack/webhook';
-import { formatMs } from '../duration.js';
+import { formatElapsed, formatShort } from '../duration.js';
 import { retryDelayMs } from '../pipeline/queue/backoff.js';
 import { describeSlackBody, SlackDeliveryError, slackRefusal } from './slack-delivery-error.js';
 import type { SlackMessage } from './slack-message.js';
@@ -93,13 +93,14 @@ async function deliver(url: URL, message: SlackMessage, policy: DeliveryPolicy):
     waitMs =
       result.retryAfterMs ?? retryDelayMs(attempt, { baseMs: policy.backoffBaseMs, maxMs: policy.totalTimeoutMs });
     const left = deadline - performance.now();
-    const took = elapsed < 1000 ? `${Math.round(elapsed)}ms` : `${(elapsed / 1000).toFixed(1)}s`;
+    const took = formatElapsed(elapsed, { separator: '' });
     const tries = `${attempt} ${attempt === 1 ? 'try' : 'tries'} in ${took}`;
     if (result.status === 429 && (attempt >= policy.maxAttempts || waitMs + floorMs > left)) {
-      const after = result.retryAfterMs === undefined ? '' : `, Retry-After ${formatMs(result.retryAfterMs)}`;
+      const after =
+        result.retryAfterMs === undefined ? '' : `, Retry-After ${formatShort(result.retryAfterMs, { exact: true })}`;
       throw new SlackDeliveryError(
         'slack_rate_limited',
-        `Slack rate-limited the webhook (HTTP 429${after}; gave up after ${tries}, the limit is ${formatMs(policy.totalTimeoutMs)}) — the next run sends the message again`,
+        `Slack rate-limited the webhook (HTTP 429${after}; gave up after ${tries}, the limit is ${formatShort(policy.totalTimeoutMs, { exact: true })}) — the next run sends the message again`,
         { status: 429, attempts: attempt },
       );
     }
@@ -127,7 +128,9 @@ async function attemptDelivery(url: URL, message: SlackMessage, timeoutMs: numbe
     await new IncomingWebhook(url.href, { agent }).send(message);
     return { ok: true };
   } catch (err) {
-    if (timedOut) return { ok: false, reason: `Slack did not answer within ${formatMs(timeoutMs)}` };
+    if (timedOut) {
+      return { ok: false, reason: `Slack did not answer within ${formatShort(timeoutMs, { exact: true })}` };
+    }
     return classifyFailure(err, url);
   } finally {
     clearTimeout(timer);

@@ -21,16 +21,3 @@ export const slackLimits = {
    */
   fallbackText: 3000,
 } as const;
-
-/**
- * Cuts text to at most `max` characters, ending with "…" when it had to. It never leaves half of
- * a Slack entity (`&amp;`) or an unclosed ``` code fence behind.
- */
-export function cutText(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const fence = '\n```';
-  let cut = text.slice(0, Math.max(0, max - 1 - fence.length)).replace(/&[a-z]*$/, '');
-  const open = (cut.match(/```/g) ?? []).length % 2 === 1;
-  cut = `${cut}…`;
-  return open ? `${cut}${fence}` : cut;
-}

@@ -1,5 +1,5 @@
 import type { JobType } from '../db/schema.js';
-import { formatDuration } from '../duration.js';
+import { formatShort } from '../duration.js';
 import { farFutureMs } from './far-future.js';
 import type { DomainTrace, TracedJob } from './trace-domain.js';
 
@@ -29,7 +29,7 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
  */
 export function domainVerdict(t: DomainTrace): Verdict {
   const now = t.now.getTime();
-  const age = (d: Date) => formatDuration(now - d.getTime());
+  const age = (d: Date) => formatShort(now - d.getTime());
   const noWorker =
     t.workers.live === 0
       ? `no worker heartbeat since ${t.workers.lastHeartbeat ? utc(t.workers.lastHeartbeat) : 'ever (no worker has run)'} → no worker is running (see \`no-live-worker\`)`
@@ -199,7 +199,7 @@ function liveJobVerdict(job: TracedJob, t: DomainTrace, noWorker: string | undef
       return broken(
         stage,
         `${key}-lease-expired`,
-        `${name}'s worker ${job.locked_by ?? '?'} stopped heartbeating; its lease expired ${formatDuration(now - job.lease_expires_at.getTime())} ago ${rescue} (see \`running-lease-expired\`)`,
+        `${name}'s worker ${job.locked_by ?? '?'} stopped heartbeating; its lease expired ${formatShort(now - job.lease_expires_at.getTime())} ago ${rescue} (see \`running-lease-expired\`)`,
       );
     }
     return undefined;
@@ -209,7 +209,7 @@ function liveJobVerdict(job: TracedJob, t: DomainTrace, noWorker: string | undef
     return broken(
       stage,
       `${key}-scheduled-far-ahead`,
-      `${name} is scheduled ${formatDuration(job.run_at.getTime() - now)} ahead (${utc(job.run_at)}), further than any retry waits (at most 1h): plain SQL or a skewed clock? It holds the stage's one live-job slot → run \`pipectl requeue --domain ${t.domain.domain}\``,
+      `${name} is scheduled ${formatShort(job.run_at.getTime() - now)} ahead (${utc(job.run_at)}), further than any retry waits (at most 1h): plain SQL or a skewed clock? It holds the stage's one live-job slot → run \`pipectl requeue --domain ${t.domain.domain}\``,
     );
   }
   if (job.run_at.getTime() > now) {
@@ -221,7 +221,7 @@ function liveJobVerdict(job: TracedJob, t: DomainTrace, noWorker: string | undef
       stage,
       state: 'waiting',
       rule: `${key}-scheduled`,
-      sentence: `${name} ${retry}runs again in ${formatDuration(job.run_at.getTime() - now)}`,
+      sentence: `${name} ${retry}runs again in ${formatShort(job.run_at.getTime() - now)}`,
     };
   }
   const claimed =
@@ -230,26 +230,26 @@ function liveJobVerdict(job: TracedJob, t: DomainTrace, noWorker: string | undef
     return broken(
       stage,
       `${key}-pending-no-worker`,
-      `${name} pending for ${formatDuration(now - waitingSince)} and ${claimed}; ${noWorker}`,
+      `${name} pending for ${formatShort(now - waitingSince)} and ${claimed}; ${noWorker}`,
     );
   if (now - waitingSince > stuckAfterMs.pending) {
     return broken(
       stage,
       `${key}-pending-unclaimed`,
-      `${name} pending for ${formatDuration(now - waitingSince)} and ${claimed} although ${plural(t.workers.live, 'worker')} are alive → check their --stage filters and logs (see \`pending-job-age\`)`,
+      `${name} pending for ${formatShort(now - waitingSince)} and ${claimed} although ${plural(t.workers.live, 'worker')} are alive → check their --stage filters and logs (see \`pending-job-age\`)`,
     );
   }
   return {
     stage,
     state: 'waiting',
     rule: `${key}-pending`,
-    sentence: `${name} pending for ${formatDuration(now - waitingSince)}; a live worker will claim it`,
+    sentence: `${name} pending for ${formatShort(now - waitingSince)}; a live worker will claim it`,
   };
 }
 
 function running(job: TracedJob, t: DomainTrace): string {
   const since = job.started_at ?? job.created_at;
-  return `${stageNames[job.job_type]} \`${job.job_type}\` job running for ${formatDuration(t.now.getTime() - since.getTime())} on ${job.locked_by ?? '?'} (attempt ${job.attempts} of ${job.max_attempts})`;
+  return `${stageNames[job.job_type]} \`${job.job_type}\` job running for ${formatShort(t.now.getTime() - since.getTime())} on ${job.locked_by ?? '?'} (attempt ${job.attempts} of ${job.max_attempts})`;
 }
 
 function broken(stage: Verdict['stage'], rule: string, sentence: string): Verdict {

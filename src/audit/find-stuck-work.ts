@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { formatDuration } from '../duration.js';
+import { formatShort } from '../duration.js';
 import { farFutureMs } from './far-future.js';
 
 /** One kind of stuck work: a stage, what state it is stuck in, how much, how old, examples. */
@@ -59,7 +59,7 @@ export async function findStuckWork(db: Kysely<Database>, opts: StuckOptions): P
      group by j.job_type
     union all
     select case j.job_type when 'sitemap' then 'WF4' when 'page_import' then 'WF5' else 'WF7' end,
-           j.job_type || ' jobs scheduled more than ' || ${formatDuration(farFutureMs)} || ' ahead', count(*)::int,
+           j.job_type || ' jobs scheduled more than ' || ${formatShort(farFutureMs)} || ' ahead', count(*)::int,
            coalesce(extract(epoch from now() - min(j.created_at)), 0)::float8,
            (array_agg(coalesce(d.domain, '?') || ' ' || j.job_id::text || ' at ' || to_char(j.run_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI') order by j.run_at desc))[1:3]
       from jobs j left join domains d on d.id = j.domain_id

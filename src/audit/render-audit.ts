@@ -1,5 +1,5 @@
 import { renderTable } from '../cli/table.js';
-import { formatDuration } from '../duration.js';
+import { formatShort } from '../duration.js';
 import type { Impact } from './assess-impact.js';
 import type { Verdict } from './domain-verdict.js';
 import type { StuckGroup } from './find-stuck-work.js';
@@ -7,7 +7,7 @@ import type { DomainTrace } from './trace-domain.js';
 
 const utc = (d: Date | null) => (d ? `${d.toISOString().slice(0, 19).replace('T', ' ')}` : '');
 /** An age; a timestamp after the database clock (plain SQL, clock skew) says so instead of "-2591994s". */
-const age = (ms: number) => (ms >= 0 ? formatDuration(ms) : `${formatDuration(-ms)} in the future: clock skew?`);
+const age = (ms: number) => (ms >= 0 ? formatShort(ms) : `${formatShort(-ms)} in the future: clock skew?`);
 const mark: Record<Verdict['state'], string> = { broken: '✗', waiting: '…', 'in-progress': '→', healthy: '✓' };
 
 /** Markdown table (for post-mortems and tickets). */
@@ -107,14 +107,14 @@ export function renderDomainAuditMarkdown(t: DomainTrace, v: Verdict): string {
 
 /** `audit stuck` for a terminal. */
 export function renderStuck(groups: StuckGroup[], olderThanMs: number): string {
-  if (groups.length === 0) return `nothing stuck for longer than ${formatDuration(olderThanMs)}.`;
+  if (groups.length === 0) return `nothing stuck for longer than ${formatShort(olderThanMs)}.`;
   return renderTable(
     ['stage', 'stuck', 'count', 'oldest', 'examples'],
     groups.map((g) => [
       g.stage,
       g.what,
       g.count,
-      formatDuration(g.oldestSeconds * 1000),
+      formatShort(g.oldestSeconds * 1000),
       g.examples.join(', ').slice(0, 100),
     ]),
   );
@@ -180,7 +180,7 @@ export function renderImpactMarkdown(i: Impact): string {
     i.stuck.length
       ? mdTable(
           ['stage', 'stuck', 'count', 'oldest', 'examples'],
-          i.stuck.map((g) => [g.stage, g.what, g.count, formatDuration(g.oldestSeconds * 1000), g.examples.join(', ')]),
+          i.stuck.map((g) => [g.stage, g.what, g.count, formatShort(g.oldestSeconds * 1000), g.examples.join(', ')]),
         )
       : '_nothing_',
     '',

@@ -1,6 +1,6 @@
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { formatMs, parseDuration } from '../duration.js';
+import { formatShort, parseDuration } from '../duration.js';
 import {
   type AlertSettings,
   alertDefaults,
@@ -397,7 +397,7 @@ function timeoutMs(text: string | undefined): number | undefined | string {
   }
   if (ms === undefined || ms < 1) return timeoutHelp;
   if (ms > maxStatementTimeoutMs) {
-    return `must be at most ${formatMs(maxStatementTimeoutMs)}, PostgreSQL's statement_timeout maximum`;
+    return `must be at most ${formatShort(maxStatementTimeoutMs, { exact: true })}, PostgreSQL's statement_timeout maximum`;
   }
   return ms;
 }

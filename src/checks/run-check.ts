@@ -1,6 +1,6 @@
 import { CompiledQuery, type Kysely, sql } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { formatMs } from '../duration.js';
+import { formatShort } from '../duration.js';
 import { coerceError } from '../errors.js';
 import { bindCheckSql } from './bind-check-sql.js';
 import type { CheckDefinition, ParamValue } from './check-definition.js';
@@ -64,7 +64,7 @@ const checkErrorStates: Record<string, (check: CheckDefinition, message: string)
   // query_canceled is also what an operator's pg_cancel_backend gives; only the timeout is ours.
   '57014': (check, message) =>
     /statement timeout/.test(message)
-      ? `timed out after ${formatMs(check.timeoutMs)} (statement_timeout): make the query cheaper or raise its timeout`
+      ? `timed out after ${formatShort(check.timeoutMs, { exact: true })} (statement_timeout): make the query cheaper or raise its timeout`
       : message,
   '25006': (_check, message) => `tried to write (${message}): checks run read-only and must only read`,
 };
@@ -161,7 +161,7 @@ export async function runCheck(
   const elapsed = performance.now() - started;
   if (!options.enforcesTimeout && elapsed > check.timeoutMs) {
     return outcome('error', {
-      error: `took ${(elapsed / 1000).toFixed(1)}s, longer than its ${formatMs(check.timeoutMs)} timeout (the embedded database cannot interrupt a query)`,
+      error: `took ${(elapsed / 1000).toFixed(1)}s, longer than its ${formatShort(check.timeoutMs, { exact: true })} timeout (the embedded database cannot interrupt a query)`,
     });
   }
 

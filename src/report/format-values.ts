@@ -30,11 +30,6 @@ export function formatOutcome(result: CheckResult): string {
   return `${n} row${n === 1 ? '' : 's'}`;
 }
 
-/** A duration for people: `12 ms`, `1.4 s`. */
-export function formatDuration(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
-}
-
 /** How many violating rows a result has beyond those it shows. */
 export function hiddenRows(result: CheckResult, shown: number): number {
   return result.kind === 'row' ? Math.max(0, (result.violations ?? 0) - shown) : 0;

@@ -1,5 +1,6 @@
 import type { CheckResult, CheckRun } from '../checks/check-result.js';
-import { formatCell, formatDuration, formatOutcome, hiddenRows } from './format-values.js';
+import { formatElapsed } from '../duration.js';
+import { formatCell, formatOutcome, hiddenRows } from './format-values.js';
 
 /**
  * Escapes prose (a description, owner or runbook) as cells are escaped: `<…>` would be read as
@@ -55,7 +56,7 @@ export function renderMarkdown(run: CheckRun): string {
     '| --- | --- | --- | --- | --- |',
     ...run.checks.map(
       (r) =>
-        `| ${r.status} | ${cell(r.name)} | ${cell(formatOutcome(r))} | ${cell(r.threshold)} | ${formatDuration(r.durationMs)} |`,
+        `| ${r.status} | ${cell(r.name)} | ${cell(formatOutcome(r))} | ${cell(r.threshold)} | ${formatElapsed(r.durationMs)} |`,
     ),
     '',
   ];

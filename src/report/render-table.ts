@@ -1,6 +1,7 @@
 import Table from 'cli-table3';
 import type { CheckRun, CheckStatus } from '../checks/check-result.js';
-import { formatDuration, formatOutcome, formatSampleRow, hiddenRows, wrapText } from './format-values.js';
+import { formatElapsed } from '../duration.js';
+import { formatOutcome, formatSampleRow, hiddenRows, wrapText } from './format-values.js';
 
 export interface TableOptions {
   /** ANSI colours for the status words (on a TTY). */
@@ -35,7 +36,7 @@ export function renderTable(run: CheckRun, options: TableOptions = {}): string {
       result.name,
       formatOutcome(result),
       result.threshold,
-      formatDuration(result.durationMs),
+      formatElapsed(result.durationMs),
     ]);
     if (result.status === 'pass') continue;
     // Sample rows are wider than any column; they go under the table, one block per check.

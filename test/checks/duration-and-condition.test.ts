@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { coerceParam } from '../../src/checks/coerce-param.js';
 import { conditionHolds, parseCondition } from '../../src/checks/condition.js';
-import { formatMs, parseDuration } from '../../src/duration.js';
+import { parseDuration } from '../../src/duration.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -25,15 +25,6 @@ describe('parseDuration', () => {
 
   it.each(['', '15', 'soon', '-5m', '5 fortnights', '1h and 2m', '10s; drop table jobs'])('refuses %j', (raw) => {
     expect(() => parseDuration(raw)).toThrow(/is not a duration/);
-  });
-
-  it('formats milliseconds compactly', () => {
-    expect([formatMs(250), formatMs(10_000), formatMs(90_000), formatMs(3_600_000)]).toEqual([
-      '250ms',
-      '10s',
-      '1m30s',
-      '1h',
-    ]);
   });
 });
 

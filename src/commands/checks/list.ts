@@ -4,7 +4,7 @@ import { BaseCommand } from '../../base-command.js';
 import type { CheckDefinition } from '../../checks/check-definition.js';
 import { loadConfiguredChecks } from '../../checks/load-checks-file.js';
 import { describeThreshold } from '../../checks/run-check.js';
-import { formatMs } from '../../duration.js';
+import { formatShort } from '../../duration.js';
 import { wrapText } from '../../report/format-values.js';
 
 export interface ChecksListResult {
@@ -42,7 +42,7 @@ export default class ChecksList extends BaseCommand<typeof ChecksList> {
           check.severity,
           describeThreshold(check),
           params.join('\n'),
-          formatMs(check.timeoutMs),
+          formatShort(check.timeoutMs, { exact: true }),
           // The first sentence; --json has the whole description, the SQL and the runbook.
           wrapText([firstSentence(check.description)], 60).join('\n'),
         ]);

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
 import { renderTable } from '../../cli/table.js';
 import type { JobStatus, JobType } from '../../db/schema.js';
-import { formatDuration } from '../../duration.js';
+import { formatShort } from '../../duration.js';
 import { type JobRow, listJobs, maxListLimit } from '../../jobs/list-jobs.js';
 import { resolveDomainFilter } from '../../jobs/resolve-domain-filter.js';
 
@@ -52,7 +52,7 @@ export default class JobsList extends BaseCommand<typeof JobsList> {
             j.status,
             `${j.attempts}/${j.max_attempts}`,
             j.domain,
-            formatDuration(now - j.created_at.getTime()),
+            formatShort(now - j.created_at.getTime()),
             j.last_error?.slice(0, 60),
           ]),
         ),
