@@ -76,7 +76,7 @@ export function connectionError(err: unknown, target: ConnectionTarget): Pipectl
   return describe ? new PipectlError('db_unreachable', describe(target), { cause: err }) : undefined;
 }
 
-/** Normalises anything thrown into a PipectlError: unknown failures keep their message and exit 2. */
+/** Normalizes anything thrown into a PipectlError: unknown failures keep their message and exit 2. */
 export function coerceError(err: unknown): PipectlError {
   if (err instanceof PipectlError) return err;
   if (err instanceof Error) return new PipectlError('unexpected', err.message || err.name, { cause: err });

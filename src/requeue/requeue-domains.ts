@@ -8,7 +8,7 @@ export interface RequeueFilter {
   /** Only domains whose status last changed at or after this time. */
   since?: Date;
   until?: Date;
-  /** Domain names as typed (normalised and matched like `audit domain`). */
+  /** Domain names as typed (normalized and matched like `audit domain`). */
   domains?: string[];
   /** Only domains with a live or failed job of this stage. */
   stage?: JobType;
