@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, DomainStatus, JobType } from '../db/schema.js';
-import { findDomains } from '../domains/find-domains.js';
 import { PipectlError } from '../errors.js';
+import { findDomains } from './find-domains.js';
 
 export interface RequeueFilter {
   status?: DomainStatus[];
