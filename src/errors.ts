@@ -1,5 +1,5 @@
 /**
- * Exit codes are a contract with CI jobs and cron (design §10): they are mapped in one place.
+ * Exit codes are a contract with CI jobs and cron (README.md, "Exit codes"): they are mapped in one place.
  * - 0: success.
  * - 1: the command ran and found a problem (failing checks, rejected inputs, unknown domain).
  * - 2: usage, configuration or connection error, or a check that could not run.

@@ -44,7 +44,7 @@ export interface CheckDefinition {
   alert?: AlertSettings;
 }
 
-/** A check's Slack alerting (design §7), from `repeat_interval`, `notify_on_warn` and `slack_mention`. */
+/** A check's Slack alerting, from `repeat_interval`, `notify_on_warn` and `slack_mention` (docs/checks.md). */
 export interface AlertSettings {
   /** How long to wait before posting again while the check stays failing (`repeat_interval`, default 4 h). */
   repeatIntervalMs: number;
