@@ -1,5 +1,5 @@
 /**
- * Exit codes are a contract with CI jobs and cron (design §10): they are mapped in one place.
+ * Exit codes are a contract with CI jobs and cron (README.md, "Exit codes"): they are mapped in one place.
  * - 0: success.
  * - 1: the command ran and found a problem (failing checks, rejected inputs, unknown domain).
  * - 2: usage, configuration or connection error, or a check that could not run.
@@ -76,7 +76,7 @@ export function connectionError(err: unknown, target: ConnectionTarget): Pipectl
   return describe ? new PipectlError('db_unreachable', describe(target), { cause: err }) : undefined;
 }
 
-/** Normalises anything thrown into a PipectlError: unknown failures keep their message and exit 2. */
+/** Normalizes anything thrown into a PipectlError: unknown failures keep their message and exit 2. */
 export function coerceError(err: unknown): PipectlError {
   if (err instanceof PipectlError) return err;
   if (err instanceof Error) return new PipectlError('unexpected', err.message || err.name, { cause: err });

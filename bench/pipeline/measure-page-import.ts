@@ -7,7 +7,7 @@ import { createPgPool } from '../../src/db/pg-pool.js';
 import type { Database, Job } from '../../src/db/schema.js';
 import { parseConnectToList } from '../../src/fetch/connect-to.js';
 import { HttpClient } from '../../src/fetch/http-client.js';
-import { normalisePageUrl } from '../../src/parse/page-url.js';
+import { normalizePageUrl } from '../../src/parse/page-url.js';
 import { claimJobs } from '../../src/pipeline/queue/claim-jobs.js';
 import { completeJob } from '../../src/pipeline/queue/complete-job.js';
 import { enqueueJobs } from '../../src/pipeline/queue/enqueue-jobs.js';
@@ -150,10 +150,10 @@ async function serveDocument(body: string) {
  * WF5 alone on one sitemap file of `urls` URLs, `--max-urls` = `urls`, and what the same rows
  * cost without it, so that the difference says where the time goes:
  *
- * - bare unnest: the rows, already normalised, in statements of the stage's batch size, then in
+ * - bare unnest: the rows, already normalized, in statements of the stage's batch size, then in
  *   one statement: the floor the database sets; and into a copy of `pages` without its indexes:
  *   what the indexes cost;
- * - normalise: `normalisePageUrl` on every URL, no database: the stage's JavaScript per row;
+ * - normalise: `normalizePageUrl` on every URL, no database: the stage's JavaScript per row;
  * - count: the `count(*)` of the domain's pages the stage runs before each batch (for the cap),
  *   at the full 100,000;
  * - page_import run(): the stage's streaming insert from generated entries (no fetch, no parse);
@@ -195,7 +195,7 @@ export async function measurePageImport(url: string, o: { urls: number; repeat: 
       sqlMs: [],
       statements: 0,
     },
-    { name: 'normalise', what: 'normalisePageUrl on every URL (JavaScript only)', ms: [], sqlMs: [], statements: 0 },
+    { name: 'normalise', what: 'normalizePageUrl on every URL (JavaScript only)', ms: [], sqlMs: [], statements: 0 },
     {
       name: 'count',
       what: 'count(*) of the domain’s pages at full size (before every batch until migration 0007)',
@@ -265,7 +265,7 @@ export async function measurePageImport(url: string, o: { urls: number; repeat: 
       });
       await time('count', () => sql`select count(*) from pages where domain_id = ${ids.domainId}`.execute(db));
       await time('normalise', async () => {
-        for (const e of entries) normalisePageUrl(e.url, domain);
+        for (const e of entries) normalizePageUrl(e.url, domain);
       });
 
       const fresh = await freshJob(db);

@@ -4,7 +4,7 @@ import { startMeasurement } from './measurement.js';
 
 /**
  * Child process: fetches one sitemap URL with pipectl's HTTP client and parses it with its
- * streaming SitemapReader — every field of every entry (URL normalised, lastmod as a Date,
+ * streaming SitemapReader — every field of every entry (URL normalized, lastmod as a Date,
  * changefreq and priority validated) — then reports URLs and peak RSS.
  */
 const url = process.argv[2] ?? '';

@@ -1,9 +1,9 @@
 import { type Kysely, sql } from 'kysely';
+import { nearest } from '../cli/edit-distance.js';
 import type { Database, Domain, JobEvent, JobStatus, JobType } from '../db/schema.js';
 import { findDomains } from '../domains/find-domains.js';
 import { normalizeDomain } from '../domains/normalize-domain.js';
 import { PipectlError } from '../errors.js';
-import { nearest } from '../text/edit-distance.js';
 import { type WorkerLiveness, workerLiveness } from './worker-liveness.js';
 
 /** One of the domain's jobs, as the audit shows it. */

@@ -9,7 +9,7 @@ export type ParamValue = string | number | string[];
 /** A declared parameter of a check. */
 export interface ParamDefinition {
   type: ParamType;
-  /** The value used unless `--param` overrides it; intervals are normalised (`15 minutes`). */
+  /** The value used unless `--param` overrides it; intervals are normalized (`15 minutes`). */
   value: ParamValue;
   description: string | undefined;
 }
@@ -17,7 +17,7 @@ export interface ParamDefinition {
 /** `row`: every returned row is a violation. `metric`: one row whose `value` is judged by conditions. */
 export type CheckKind = 'row' | 'metric';
 
-/** One check from checks.yml, validated and normalised. */
+/** One check from checks.yml, validated and normalized. */
 export interface CheckDefinition {
   /** kebab-case, unique in its file. */
   name: string;
@@ -44,7 +44,7 @@ export interface CheckDefinition {
   alert?: AlertSettings;
 }
 
-/** A check's Slack alerting (design §7), from `repeat_interval`, `notify_on_warn` and `slack_mention`. */
+/** A check's Slack alerting, from `repeat_interval`, `notify_on_warn` and `slack_mention` (docs/checks.md). */
 export interface AlertSettings {
   /** How long to wait before posting again while the check stays failing (`repeat_interval`, default 4 h). */
   repeatIntervalMs: number;

@@ -61,7 +61,7 @@ export function worstStatus(statuses: Iterable<CheckStatus>): CheckStatus {
 }
 
 /**
- * The exit code of a run (design §6): 2 if a check errored or the results could not be
+ * The exit code of a run (docs/checks.md, "Exit codes"): 2 if a check errored or the results could not be
  * recorded, 1 if a check failed (or warned, with `--fail-on warn`), else 0.
  */
 export function exitCodeFor(status: CheckStatus, failOn: FailOn, recordError: string | null): ExitCode {

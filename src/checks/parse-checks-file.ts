@@ -39,7 +39,7 @@ const queryKeywords = new Set(['select', 'with', 'values', 'table']);
 const maxStatementTimeoutMs = 2 ** 31 - 1;
 
 /**
- * Parses and validates the text of a checks file, and returns its checks normalised.
+ * Parses and validates the text of a checks file, and returns its checks normalized.
  * Throws a `ChecksConfigError` listing every problem with its line and column: YAML syntax,
  * unknown keys, wrong types, bad durations and conditions, duplicate names, a statement that
  * is not a single query, `:params` used but not declared, and params declared but never used.

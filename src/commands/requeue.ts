@@ -1,9 +1,9 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand, ExitCode } from '../base-command.js';
 import { parseTime } from '../cli/parse-time.js';
+import { plural } from '../cli/plural.js';
 import type { DomainStatus, JobType } from '../db/schema.js';
-import { type RequeueResult, requeueConfirmThreshold, requeueDomains } from '../requeue/requeue-domains.js';
-import { plural } from '../text/plural.js';
+import { type RequeueResult, requeueConfirmThreshold, requeueDomains } from '../domains/requeue-domains.js';
 
 export default class Requeue extends BaseCommand<typeof Requeue> {
   static override summary = 'Put domains back to queued and cancel their stale jobs, safely.';

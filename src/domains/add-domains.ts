@@ -8,7 +8,7 @@ export type AddOutcome =
   | { input: string; outcome: 'rejected'; reason: string };
 
 /**
- * Normalises each input and inserts the valid ones as `queued` (workers take them in), in one
+ * Normalizes each input and inserts the valid ones as `queued` (workers take them in), in one
  * statement. Invalid lines are rejected with a reason and never stop the valid ones; a domain
  * that is already known is left as it is (`pipectl requeue` re-runs it). A name repeated in the
  * input counts once.

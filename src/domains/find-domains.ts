@@ -20,7 +20,7 @@ export interface DomainLookup {
 /**
  * Finds the stored rows for names as a user types them (`Example.COM`, a URL, `bücher.de`).
  * A row matches when its canonical key — trimmed, lower-cased, without a trailing dot, the
- * form the crawler uses — equals the input's normalised name or its plain lower-cased form, so
+ * form the crawler uses — equals the input's normalized name or its plain lower-cased form, so
  * rows inserted by plain SQL in a non-canonical form (' Weird.COM ') are found too. Uses
  * domains_domain_key_idx. An input matching several rows (' a.com' and 'a.com') yields each.
  */

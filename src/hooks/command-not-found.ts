@@ -1,6 +1,6 @@
 import type { Hook } from '@oclif/core';
+import { nearest } from '../cli/edit-distance.js';
 import { ExitCode } from '../errors.js';
-import { nearest } from '../text/edit-distance.js';
 
 /**
  * An unknown command is a usage error (exit 2) with one line that names the nearest command.

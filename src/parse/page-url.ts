@@ -57,7 +57,7 @@ function isUnreserved(c: number): boolean {
  * other escapes upper-cased, so that one resource listed both ways is stored once. Decoded before
  * the URL parser sees the text, so that a decoded `%2E%2E` segment is resolved like `..`.
  */
-function normalisePercentEncoding(text: string): string {
+function normalizePercentEncoding(text: string): string {
   return text.replace(percentEscape, (match, hex: string) => {
     const c = Number.parseInt(hex, 16);
     return isUnreserved(c) ? String.fromCharCode(c) : match.toUpperCase();
@@ -65,20 +65,20 @@ function normalisePercentEncoding(text: string): string {
 }
 
 /**
- * Normalises a sitemap `<loc>` for WF5: surrounding blanks trimmed, percent-encoding normalised
+ * Normalizes a sitemap `<loc>` for WF5: surrounding blanks trimmed, percent-encoding normalized
  * (`/%7Eu10` is `/~u10`), the fragment dropped (`/a#top` and `/a` are one page), credentials dropped, the host lower-cased in ASCII form with
  * any trailing dot removed, and default ports elided (the WHATWG URL parser does the last
  * three). Only http(s) URLs on the domain or one of its subdomains are kept. A domain recorded
  * as `www.example.com` also owns `example.com` and its other subdomains, since sites list both.
  *
  * @param raw the `<loc>` text as the sitemap had it
- * @param domain the normalised host of the domain being imported (`domains.domain`)
+ * @param domain the normalized host of the domain being imported (`domains.domain`)
  */
-export function normalisePageUrl(raw: string, domain: string): PageUrlResult {
+export function normalizePageUrl(raw: string, domain: string): PageUrlResult {
   const trimmed = raw.trim();
   if (trimmed.length > maxPageUrlLength) return { ok: false, reason: 'too_long' };
   // Most URLs have no escape at all: one scan, no regular expression, for them.
-  const text = trimmed.includes('%') ? normalisePercentEncoding(trimmed) : trimmed;
+  const text = trimmed.includes('%') ? normalizePercentEncoding(trimmed) : trimmed;
   // The sitemap reader's URLs are nearly all already in the parser's form (no fragment, no
   // credentials, a lower-case host without port or trailing dot): only the site is left to check.
   if (isCanonicalHttpUrl(text)) {
@@ -105,7 +105,7 @@ export function normalisePageUrl(raw: string, domain: string): PageUrlResult {
   return href.length > maxPageUrlLength ? { ok: false, reason: 'too_long' } : { ok: true, url: href };
 }
 
-/** Whether a (normalised) host is the domain's site or one of its subdomains. */
+/** Whether a (normalized) host is the domain's site or one of its subdomains. */
 function onSite(host: string, domain: string): boolean {
   const site = siteHost(domain);
   return (

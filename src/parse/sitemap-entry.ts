@@ -15,7 +15,7 @@ export const pageListKinds: ReadonlySet<SitemapDocumentKind> = new Set(['urlset'
  * index, a child sitemap. Fields a document did not give, or gave invalid, are null.
  */
 export interface SitemapEntry {
-  /** Absolute http(s) URL, normalised by the WHATWG URL parser, without fragment. */
+  /** Absolute http(s) URL, normalized by the WHATWG URL parser, without fragment. */
   url: string;
   /** `<lastmod>`, RSS `<pubDate>` or Atom `<updated>`/`<published>`. */
   lastmod: Date | null;

@@ -57,7 +57,7 @@ export function isCanonicalHttpUrl(text: string): boolean {
 }
 
 /**
- * Returns the absolute http(s) URL a `<loc>` (or a feed link) names, normalised by the WHATWG URL
+ * Returns the absolute http(s) URL a `<loc>` (or a feed link) names, normalized by the WHATWG URL
  * parser, or null when it is empty, relative, of another scheme, malformed or too long. Relative
  * values are not resolved: the protocol requires absolute URLs, and guessing a base turns typos
  * into pages.

@@ -8,6 +8,8 @@ import { type SitemapParserOptions, SitemapStreamParser } from './sitemap-stream
  * Reading is lazy: the source is pulled only as fast as the batches are consumed. A consumer that
  * breaks out of its `for await` loop, or a `maxEntries` cap that is reached, stops reading and
  * closes the source (its iterator's `return` is called), so an HTTP download stops there.
+ * With `locateXmlErrors`, an XML document that ends broken or cut off has its first XML error,
+ * by line and column, in `summary.error` once the loop ends.
  *
  * ```ts
  * const reader = new SitemapReader(response.body, { maxEntries: 1000 });
@@ -46,6 +48,7 @@ export class SitemapReader implements AsyncIterable<SitemapEntry[]> {
     } finally {
       parser.end();
     }
+    await parser.locateXmlError();
     const rest = parser.takeEntries();
     if (rest.length > 0) yield rest;
   }

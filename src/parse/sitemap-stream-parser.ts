@@ -1,5 +1,6 @@
 import { isAscii } from 'node:buffer';
 import { TextDecoder } from 'node:util';
+import { locateXmlError, xmlErrorWindowBytes } from './locate-xml-error.js';
 import type { SitemapEntry, SitemapSummary } from './sitemap-entry.js';
 import { TextSitemapReader } from './text-sitemap-reader.js';
 import { XmlSitemapReader } from './xml-sitemap-reader.js';
@@ -11,6 +12,11 @@ export interface SitemapParserOptions {
    * so that a reader can stop downloading. Default: no limit.
    */
   maxEntries?: number;
+  /**
+   * Keep the document's first `xmlErrorWindowBytes`, so that `locateXmlError()` can say where an
+   * XML document that failed breaks XML's rules. Default false: nothing is kept.
+   */
+  locateXmlErrors?: boolean;
 }
 
 /** How many leading bytes are enough to find a BOM and an XML declaration's encoding. */
@@ -51,6 +57,9 @@ export class SitemapStreamParser {
   private reader: XmlSitemapReader | TextSitemapReader | null = null;
   private ended = false;
   private readonly maxEntries: number;
+  /** The first chunks as given (not copies), up to `xmlErrorWindowBytes`; null unless `locateXmlErrors`. */
+  private kept: Uint8Array[] | null;
+  private keptBytes = 0;
   private readonly sink = {
     entry: (entry: SitemapEntry) => {
       if (this.summaryState.entries >= this.maxEntries) return;
@@ -64,6 +73,7 @@ export class SitemapStreamParser {
 
   constructor(options: SitemapParserOptions = {}) {
     this.maxEntries = options.maxEntries ?? Number.POSITIVE_INFINITY;
+    this.kept = options.locateXmlErrors ? [] : null;
   }
 
   /** True once further input cannot change the result: the kind is invalid, the root closed, or the cap is reached. */
@@ -86,6 +96,10 @@ export class SitemapStreamParser {
   write(chunk: Uint8Array): void {
     this.summaryState.bytes += chunk.byteLength;
     if (this.done) return;
+    if (this.kept !== null && this.keptBytes < xmlErrorWindowBytes) {
+      this.kept.push(chunk);
+      this.keptBytes += chunk.byteLength;
+    }
     if (this.reader === null) {
       this.head.push(chunk);
       this.headBytes += chunk.byteLength;
@@ -113,6 +127,25 @@ export class SitemapStreamParser {
       this.summaryState.error = null;
     }
     return summary;
+  }
+
+  /**
+   * After `end`, for an XML document that ended with no root element or before its root element
+   * closed: adds to the summary's error where the document first breaks XML's rules (line and
+   * column, from fast-xml-parser's validator), looking only at the bytes kept. Does nothing
+   * without `locateXmlErrors`, for any other document, or when the `maxEntries` cap stopped it.
+   */
+  async locateXmlError(): Promise<void> {
+    const reader = this.reader;
+    const kept = this.kept;
+    this.kept = null;
+    if (kept === null || !(reader instanceof XmlSitemapReader) || !reader.unfinished) return;
+    if (this.summaryState.entries >= this.maxEntries) return;
+    const bytes = Buffer.concat(kept);
+    // The decoder the document was read with; a fresh one drops a BOM, as the reader did.
+    const text = new TextDecoder(this.decoder?.encoding ?? 'utf-8').decode(bytes);
+    const where = await locateXmlError(text, this.summaryState.bytes > bytes.byteLength);
+    if (where !== null) reader.error = `${reader.error}; first XML error at ${where}`;
   }
 
   /** Returns the entries parsed since the last call, and forgets them. */

@@ -120,6 +120,8 @@ export class XmlSitemapReader implements XmlScanHandler {
   complete = false;
   /** Nothing more is wanted from the input (the document is invalid, or it has ended). */
   stopped = false;
+  /** The input ended with no root element, or before the root element closed: broken or cut-off XML. */
+  unfinished = false;
 
   private readonly scanner: XmlScanner;
 
@@ -177,10 +179,12 @@ export class XmlSitemapReader implements XmlScanHandler {
     if (this.kind === null) {
       this.kind = 'invalid';
       this.error = 'no root element: the document is empty or is not XML';
+      this.unfinished = true;
     } else if (this.kind !== 'invalid' && !this.complete) {
       // Elements still open here were cut off: their entries are incomplete and are not emitted.
       this.error =
         'truncated: the document ended before its root element closed; complete entries before the cut are kept';
+      this.unfinished = true;
     }
   }
 

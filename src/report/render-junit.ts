@@ -5,14 +5,23 @@ import { formatOutcome, formatSampleRow, hiddenRows } from './format-values.js';
 // biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly the characters to remove.
 const invalidXml = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g;
 
-function xml(text: string): string {
-  return text
-    .replace(invalidXml, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
-}
+const dropInvalidXml = (_name: string, value: unknown) =>
+  typeof value === 'string' ? value.replace(invalidXml, '') : value;
+
+/**
+ * The builder's settings for a report: attributes as `@_name` keys, one element per line, an empty
+ * element self-closed, every value escaped (`&`, `<`, `>`, quotes; `]]>` so becomes `]]&gt;`)
+ * after the control characters are dropped, and an attribute whose value is `true` written in
+ * full: the default would write `name="true"` as a bare `name`, which is not XML.
+ */
+const builderOptions = {
+  ignoreAttributes: false,
+  format: true,
+  suppressEmptyNode: true,
+  suppressBooleanAttributes: false,
+  tagValueProcessor: dropInvalidXml,
+  attributeValueProcessor: dropInvalidXml,
+};
 
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
 
@@ -33,44 +42,48 @@ function failureBody(result: CheckResult): string {
   return lines.join('\n');
 }
 
+/** The testcase of one check: a failure, an error, a warning in `<system-out>`, or nothing inside. */
+function testcase(r: CheckResult, failOn: CheckRun['failOn']): Record<string, unknown> {
+  const attributes = { '@_classname': 'pipectl.check', '@_name': r.name, '@_time': seconds(r.durationMs) };
+  if (r.status === 'error') {
+    return { ...attributes, error: { '@_type': 'error', '@_message': r.error ?? 'error', '#text': failureBody(r) } };
+  }
+  if (r.status === 'fail' || (r.status === 'warn' && failOn === 'warn')) {
+    const message = `${r.status}: ${formatOutcome(r)} (threshold: ${r.threshold})`;
+    return { ...attributes, failure: { '@_type': r.status, '@_message': message, '#text': failureBody(r) } };
+  }
+  if (r.status === 'warn') return { ...attributes, 'system-out': `warn: ${formatOutcome(r)}\n\n${failureBody(r)}` };
+  return attributes;
+}
+
 /**
  * A JUnit XML report with one testcase per check, as CI test-report readers (GitLab, Jenkins,
  * GitHub actions) expect: a failing check carries a `<failure>`, a check that could not run an
  * `<error>`. A warning is a failure only with `--fail-on warn`; otherwise the testcase passes
  * and says so in `<system-out>`, so that the report agrees with the exit code.
+ *
+ * Written by fast-xml-builder (the builder behind fast-xml-parser's `XMLBuilder`), loaded only
+ * when a JUnit report is asked for.
  */
-export function renderJunit(run: CheckRun): string {
-  const failing = (r: CheckResult) => r.status === 'fail' || (r.status === 'warn' && run.failOn === 'warn');
-  const failures = run.checks.filter(failing).length;
-  const errors = run.counts.error;
+export async function renderJunit(run: CheckRun): Promise<string> {
+  const { default: XMLBuilder } = await import('fast-xml-builder');
+  const failures = run.checks.filter((r) => r.status === 'fail' || (r.status === 'warn' && run.failOn === 'warn'));
   const time = seconds(run.checks.reduce((sum, r) => sum + r.durationMs, 0));
-  const suite = `tests="${run.checks.length}" failures="${failures}" errors="${errors}"`;
-  const out = [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="pipectl check" ${suite} time="${time}">`,
-    `  <testsuite name="${xml(run.config)}" ${suite} skipped="0" time="${time}" timestamp="${xml(run.startedAt)}">`,
-  ];
-  for (const r of run.checks) {
-    const open = `    <testcase classname="pipectl.check" name="${xml(r.name)}" time="${seconds(r.durationMs)}"`;
-    if (r.status === 'error') {
-      out.push(
-        `${open}>`,
-        `      <error type="error" message="${xml(r.error ?? 'error')}">${xml(failureBody(r))}</error>`,
-      );
-    } else if (failing(r)) {
-      const message = `${r.status}: ${formatOutcome(r)} (threshold: ${r.threshold})`;
-      out.push(
-        `${open}>`,
-        `      <failure type="${r.status}" message="${xml(message)}">${xml(failureBody(r))}</failure>`,
-      );
-    } else if (r.status === 'warn') {
-      out.push(`${open}>`, `      <system-out>${xml(`warn: ${formatOutcome(r)}\n\n${failureBody(r)}`)}</system-out>`);
-    } else {
-      out.push(`${open}/>`);
-      continue;
-    }
-    out.push('    </testcase>');
-  }
-  out.push('  </testsuite>', '</testsuites>');
-  return `${out.join('\n')}\n`;
+  const counts = { '@_tests': run.checks.length, '@_failures': failures.length, '@_errors': run.counts.error };
+  return new XMLBuilder(builderOptions).build({
+    '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
+    testsuites: {
+      '@_name': 'pipectl check',
+      ...counts,
+      '@_time': time,
+      testsuite: {
+        '@_name': run.config,
+        ...counts,
+        '@_skipped': 0,
+        '@_time': time,
+        '@_timestamp': run.startedAt,
+        testcase: run.checks.map((r) => testcase(r, run.failOn)),
+      },
+    },
+  });
 }

@@ -6,10 +6,10 @@ import { domainVerdict } from '../../src/audit/domain-verdict.js';
 import { findStuckWork } from '../../src/audit/find-stuck-work.js';
 import { traceDomain } from '../../src/audit/trace-domain.js';
 import type { Job } from '../../src/db/schema.js';
+import { planRequeue, requeueDomains } from '../../src/domains/requeue-domains.js';
 import { PipectlError } from '../../src/errors.js';
 import type { StageHandler } from '../../src/pipeline/stage.js';
 import { Worker } from '../../src/pipeline/worker/worker.js';
-import { planRequeue, requeueDomains } from '../../src/requeue/requeue-domains.js';
 import { replay, seedIncident } from '../fixtures/incident-replay.js';
 import { backends, useTestDatabase } from '../helpers/databases.js';
 

@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { traceDomain } from '../../src/audit/trace-domain.js';
+import { planRequeue, requeueDomains } from '../../src/domains/requeue-domains.js';
 import { PipectlError } from '../../src/errors.js';
 import { cancelJobs, retryJobs } from '../../src/jobs/change-jobs.js';
 import { listJobs } from '../../src/jobs/list-jobs.js';
 import { resolveDomainFilter } from '../../src/jobs/resolve-domain-filter.js';
-import { planRequeue, requeueDomains } from '../../src/requeue/requeue-domains.js';
 import { runCli } from '../helpers/cli.js';
 import { backends, useTestDatabase } from '../helpers/databases.js';
 import { serverUrl } from '../helpers/test-env.js';

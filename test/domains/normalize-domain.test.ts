@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { normalizeDomain } from '../../src/domains/normalize-domain.js';
 
 describe('normalizeDomain', () => {
-  it('normalises case, scheme, path, port, trailing dot and IDN', () => {
+  it('normalizes case, scheme, path, port, trailing dot and IDN', () => {
     expect(normalizeDomain('Example.COM')).toEqual({ ok: true, domain: 'example.com' });
     expect(normalizeDomain('https://www.Example.org/about?x=1')).toEqual({ ok: true, domain: 'www.example.org' });
     expect(normalizeDomain('shop.example.net:8080/path')).toEqual({ ok: true, domain: 'shop.example.net' });

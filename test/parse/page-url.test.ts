@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { maxPageUrlLength, normalisePageUrl } from '../../src/parse/page-url.js';
+import { maxPageUrlLength, normalizePageUrl } from '../../src/parse/page-url.js';
 
-describe('normalisePageUrl', () => {
+describe('normalizePageUrl', () => {
   it.each([
     ['  https://Shop.Example.COM/a/b?x=1#top \n', 'example.com', 'https://shop.example.com/a/b?x=1'],
     ['http://example.com', 'example.com', 'http://example.com/'],
@@ -15,7 +15,7 @@ describe('normalisePageUrl', () => {
     ['https://bäckerei.de/brot', 'bäckerei.de', 'https://xn--bckerei-5wa.de/brot'],
     ['https://example.com/a b', 'example.com', 'https://example.com/a%20b'],
   ])('%s on %s → %s', (raw, domain, url) => {
-    expect(normalisePageUrl(raw, domain)).toEqual({ ok: true, url });
+    expect(normalizePageUrl(raw, domain)).toEqual({ ok: true, url });
   });
 
   it.each([
@@ -31,11 +31,11 @@ describe('normalisePageUrl', () => {
     ['https://', 'example.com', 'invalid'],
     [`https://example.com/${'a'.repeat(maxPageUrlLength)}`, 'example.com', 'too_long'],
   ])('%s on %s is rejected as %s', (raw, domain, reason) => {
-    expect(normalisePageUrl(raw, domain)).toEqual({ ok: false, reason });
+    expect(normalizePageUrl(raw, domain)).toEqual({ ok: false, reason });
   });
 
   it('stores /~u10 and /%7Eu10 as one URL: unreserved characters decoded, other escapes upper-cased', () => {
-    const one = normalisePageUrl('https://example.com/~u10', 'example.com');
+    const one = normalizePageUrl('https://example.com/~u10', 'example.com');
     expect(one).toEqual({ ok: true, url: 'https://example.com/~u10' });
     for (const raw of [
       'https://example.com/%7Eu10',
@@ -43,17 +43,17 @@ describe('normalisePageUrl', () => {
       'https://example.com/%7E%75%31%30',
       'https://example.com/%7Eu10#top',
     ]) {
-      expect(normalisePageUrl(raw, 'example.com')).toEqual(one);
+      expect(normalizePageUrl(raw, 'example.com')).toEqual(one);
     }
-    expect(normalisePageUrl('https://example.com/a%2fb?q=%c3%a9&r=%41', 'example.com')).toEqual({
+    expect(normalizePageUrl('https://example.com/a%2fb?q=%c3%a9&r=%41', 'example.com')).toEqual({
       ok: true,
       url: 'https://example.com/a%2Fb?q=%C3%A9&r=A',
     });
-    expect(normalisePageUrl('https://example.com/a/%2E%2E/b', 'example.com')).toEqual({
+    expect(normalizePageUrl('https://example.com/a/%2E%2E/b', 'example.com')).toEqual({
       ok: true,
       url: 'https://example.com/b',
     });
-    expect(normalisePageUrl('https://example.com/100%25-real%zz', 'example.com')).toEqual({
+    expect(normalizePageUrl('https://example.com/100%25-real%zz', 'example.com')).toEqual({
       ok: true,
       url: 'https://example.com/100%25-real%zz',
     });
@@ -76,7 +76,7 @@ describe('normalisePageUrl', () => {
         fc.constantFrom('example.com', 'www.example.com', 'Example.COM'),
         (scheme, h, p, domain) => {
           const url = `${scheme}://${h}${p}`;
-          expect(normalisePageUrl(url, domain)).toEqual(normalisePageUrl(`${url}#fragment`, domain));
+          expect(normalizePageUrl(url, domain)).toEqual(normalizePageUrl(`${url}#fragment`, domain));
         },
       ),
       { numRuns: 2000 },

@@ -76,7 +76,7 @@ describe('extractRobotsSitemaps', () => {
     ]);
   });
 
-  it('removes duplicates in first-seen order, after normalisation', () => {
+  it('removes duplicates in first-seen order, after normalization', () => {
     const body = [
       'Sitemap: https://jenkinseyecare.com/b.xml',
       'Sitemap: https://jenkinseyecare.com/a.xml',

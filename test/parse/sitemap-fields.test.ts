@@ -35,7 +35,7 @@ describe('parseChangefreq', () => {
 });
 
 describe('parsePageUrl', () => {
-  it('normalises an absolute URL and drops its fragment', () => {
+  it('normalizes an absolute URL and drops its fragment', () => {
     expect(parsePageUrl(' HTTPS://Example.COM:443/a b?q=1#top ')).toBe('https://example.com/a%20b?q=1');
   });
 
@@ -53,7 +53,7 @@ describe('parsePageUrl', () => {
   });
 });
 
-describe('parsePageUrl on URLs that need no normalising', () => {
+describe('parsePageUrl on URLs that need no normalizing', () => {
   // The WHATWG parser, as parsePageUrl used it for every URL before it learnt to recognise the ones
   // it would return unchanged.
   function viaUrlParser(input: string): string | null {

@@ -8,7 +8,7 @@ import { PipectlError } from '../../errors.js';
 export default class DomainsAdd extends BaseCommand<typeof DomainsAdd> {
   static override summary = 'Queue domains for sitemap discovery.';
   static override description =
-    'Normalises each name (case, scheme, path, trailing dot, IDN) and queues the valid ones; any worker takes them in. Invalid lines are rejected with a reason and the valid ones are still added; the exit code is then 1.';
+    'Normalizes each name (case, scheme, path, trailing dot, IDN) and queues the valid ones; any worker takes them in. Invalid lines are rejected with a reason and the valid ones are still added; the exit code is then 1.';
   static override examples = [
     '<%= config.bin %> <%= command.id %> example.com https://www.example.org/about',
     '<%= config.bin %> <%= command.id %> --file domains.txt --json',

@@ -1,14 +1,14 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand, ExitCode } from '../../base-command.js';
 import { parseTime } from '../../cli/parse-time.js';
+import { plural } from '../../cli/plural.js';
 import type { JobStatus, JobType } from '../../db/schema.js';
+import { requeueConfirmThreshold } from '../../domains/requeue-domains.js';
 import { PipectlError } from '../../errors.js';
 import { type JobChange, retryJobs } from '../../jobs/change-jobs.js';
 import { findJobIds } from '../../jobs/find-job-ids.js';
 import { assertJobIds } from '../../jobs/job-ids.js';
 import { resolveDomainFilter } from '../../jobs/resolve-domain-filter.js';
-import { requeueConfirmThreshold } from '../../requeue/requeue-domains.js';
-import { plural } from '../../text/plural.js';
 
 /** Jobs listed one per line when a filter chose them. */
 const shownByFilter = 20;

@@ -1,4 +1,4 @@
--- pipectl schema, version 1 (design §4). Append-only: never edit this file once shipped;
+-- pipectl schema, version 1 (its contracts: docs/architecture.md). Append-only: never edit this file once shipped;
 -- add 0002_*.sql instead. Column names are a contract: the incident report's SQL runs on them.
 
 -- updated_at follows every change unless the statement set it explicitly (the demo and tests

@@ -1,4 +1,4 @@
-import { normaliseEmail } from './normalise-email.js';
+import { normalizeEmail } from './normalize-email.js';
 
 /** RFC 5321 limits: a local part has at most 64 octets and a domain at most 253. */
 const maxLocalLength = 64;
@@ -32,7 +32,7 @@ function isDomainChar(ch: string): boolean {
 }
 
 /**
- * Finds the email addresses in plain text, validated and normalised by {@link normaliseEmail},
+ * Finds the email addresses in plain text, validated and normalized by {@link normalizeEmail},
  * in order of first appearance and without duplicates.
  *
  * Why no regular expression: an address pattern with a bounded local part and a domain with
@@ -60,7 +60,7 @@ export function findEmails(text: string): string[] {
       const raw = text.slice(start, end);
       if (!checked.has(raw)) {
         checked.add(raw);
-        const email = normaliseEmail(text.slice(start, at), domain);
+        const email = normalizeEmail(text.slice(start, at), domain);
         if (email !== undefined) found.add(email);
       }
     }

@@ -2,7 +2,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, Job, SitemapFile } from '../../db/schema.js';
 import { FetchError } from '../../fetch/fetch-error.js';
 import type { HttpClient } from '../../fetch/http-client.js';
-import { normalisePageUrl } from '../../parse/page-url.js';
+import { normalizePageUrl } from '../../parse/page-url.js';
 import { SitemapReader } from '../../parse/sitemap-reader.js';
 import { storableLastmod } from '../../parse/storable-lastmod.js';
 import { PermanentJobError, type StageHandler } from '../stage.js';
@@ -137,7 +137,7 @@ export function createPageImportStage(config: PageImportStageConfig): StageHandl
       // A domain already full from its other files: do not even download this one.
       if (await isDomainFullWithoutFile(ctx.db, file, maxUrls)) return { ...result, capped: true };
 
-      // While one batch is being inserted, the next is read and normalised: the database and
+      // While one batch is being inserted, the next is read and normalized: the database and
       // JavaScript work side by side (two cores), and at most one insert is in flight. Only when
       // the batch cannot reach the cap, though: one that may reach it is waited for, so that
       // reading stops right there, as it would without the overlap.
@@ -178,7 +178,7 @@ export function createPageImportStage(config: PageImportStageConfig): StageHandl
           for (const entry of batch) {
             if (result.capped) break reading;
             result.urlCount++;
-            const page = normalisePageUrl(entry.url, domain);
+            const page = normalizePageUrl(entry.url, domain);
             if (!page.ok) {
               if (page.reason === 'off_site') result.offSite++;
               else result.invalid++;

@@ -3,7 +3,7 @@ import { deobfuscateEmailText } from '../../../src/parse/contacts/deobfuscate-em
 import { extractContacts } from '../../../src/parse/contacts/extract-contacts.js';
 import { findEmails } from '../../../src/parse/contacts/find-emails.js';
 import { mailtoEmails } from '../../../src/parse/contacts/mailto-emails.js';
-import { normaliseEmail } from '../../../src/parse/contacts/normalise-email.js';
+import { normalizeEmail } from '../../../src/parse/contacts/normalize-email.js';
 
 const emailsOf = (html: string, url = 'https://www.firma.de/kontakt') => extractContacts(html, url).emails;
 
@@ -100,7 +100,7 @@ describe('false positives are rejected', () => {
     expect(findEmails(`${'a'.repeat(64)}@firma.de`)).toEqual([`${'a'.repeat(64)}@firma.de`]);
   });
   it('keeps real mailboxes at small firms that look generic', () => {
-    expect(normaliseEmail('mail', 'firma.de')).toBe('mail@firma.de');
-    expect(normaliseEmail('email', 'firma.de')).toBe('email@firma.de');
+    expect(normalizeEmail('mail', 'firma.de')).toBe('mail@firma.de');
+    expect(normalizeEmail('email', 'firma.de')).toBe('email@firma.de');
   });
 });

@@ -1,7 +1,7 @@
 import type { SitemapDiscovery } from './discover-sitemaps.js';
 
 /**
- * How a domain's WF4 job ends (design §5: job failures measure the pipeline, not the web):
+ * How a domain's WF4 job ends (docs/architecture.md, "A site's defects are outcomes, not pipeline failures"):
  * - `complete`: every deterministic outcome of the site — sitemaps with pages, or none, a 404,
  *   a soft 404 (HTML), an invalid document, a redirect loop, an SSRF refusal, a robots.txt
  *   that forbids the probes. The domain is `complete`; `reason` goes to

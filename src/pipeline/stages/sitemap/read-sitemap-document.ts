@@ -92,7 +92,7 @@ export async function readSitemapDocument(
     response.close();
     return { ...doc, error: `HTTP ${response.status}`, transient: isTransientStatus(response.status) };
   }
-  const reader = new SitemapReader(response);
+  const reader = new SitemapReader(response, { locateXmlErrors: true });
   try {
     for await (const batch of reader) {
       if (reader.summary.kind !== 'index') continue;

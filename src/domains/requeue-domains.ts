@@ -1,14 +1,14 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, DomainStatus, JobType } from '../db/schema.js';
-import { findDomains } from '../domains/find-domains.js';
 import { PipectlError } from '../errors.js';
+import { findDomains } from './find-domains.js';
 
 export interface RequeueFilter {
   status?: DomainStatus[];
   /** Only domains whose status last changed at or after this time. */
   since?: Date;
   until?: Date;
-  /** Domain names as typed (normalised and matched like `audit domain`). */
+  /** Domain names as typed (normalized and matched like `audit domain`). */
   domains?: string[];
   /** Only domains with a live or failed job of this stage. */
   stage?: JobType;

@@ -55,7 +55,7 @@ const localPart = /^[\p{L}\p{N}_%+-]+(?:\.[\p{L}\p{N}_%+-]+)*$/u;
  * Sentence punctuation around the address is tolerated: a leading `.` on the local part and
  * trailing `.`/`-` on the domain (`write to info@firma.de.`) are trimmed before validation.
  */
-export function normaliseEmail(rawLocal: string, rawDomain: string): string | undefined {
+export function normalizeEmail(rawLocal: string, rawDomain: string): string | undefined {
   const local = rawLocal.replace(/^[.+-]+/, '').toLowerCase();
   const domain = rawDomain.replace(/[.-]+$/, '').toLowerCase();
   if (local.length === 0 || local.length > 64 || !localPart.test(local)) return undefined;
