@@ -13,6 +13,9 @@ import { listenForJobs } from '../pipeline/worker/listen-for-jobs.js';
 import { ProgressDisplay } from '../pipeline/worker/progress-display.js';
 import { Worker, type WorkerEvent, type WorkerSummary } from '../pipeline/worker/worker.js';
 
+/** `process --json`: what the worker did before it stopped, and why it stopped. */
+export type ProcessResult = WorkerSummary;
+
 export default class Process extends BaseCommand<typeof Process> {
   static override summary = 'Run a worker: domains → sitemaps (WF4) → pages (WF5) → contacts (WF7).';
   static override description =
@@ -102,7 +105,7 @@ SIGINT/SIGTERM stop claiming, give running jobs --shutdown-grace to finish, then
     }),
   };
 
-  async run(): Promise<WorkerSummary> {
+  async run(): Promise<ProcessResult> {
     const f = this.flags;
     const stages = (f.stage ?? userStages) as JobType[];
     const unknown = stages.filter((s) => ![...userStages, 'noop'].includes(s));

@@ -4,6 +4,9 @@ import { renderDomainAudit, renderDomainAuditMarkdown } from '../../audit/render
 import { type DomainTrace, traceDomain } from '../../audit/trace-domain.js';
 import { BaseCommand, ExitCode } from '../../base-command.js';
 
+/** `audit domain --json`: the domain's trace and the verdict on it. */
+export type AuditDomainResult = DomainTrace & { verdict: Verdict };
+
 export default class AuditDomain extends BaseCommand<typeof AuditDomain> {
   static override summary = 'Trace one domain end to end and say which stage broke first, and why.';
   static override description =
@@ -18,7 +21,7 @@ export default class AuditDomain extends BaseCommand<typeof AuditDomain> {
     format: Flags.string({ description: 'Output format.', options: ['text', 'markdown'], default: 'text' }),
   };
 
-  async run(): Promise<DomainTrace & { verdict: Verdict }> {
+  async run(): Promise<AuditDomainResult> {
     const opened = await this.openDatabase();
     const trace = await traceDomain(opened.db, this.args.domain);
     const verdict = domainVerdict(trace);

@@ -5,6 +5,9 @@ import { BaseCommand } from '../../base-command.js';
 import { parseTime } from '../../cli/parse-time.js';
 import { PipectlError } from '../../errors.js';
 
+/** `audit impact --json`: what a window of time produced, by day and stage. */
+export type AuditImpactResult = Impact;
+
 export default class AuditImpact extends BaseCommand<typeof AuditImpact> {
   static override summary =
     "The incident's impact assessment, computed: per-day input and output, zero-output streaks, what is still stuck.";
@@ -19,7 +22,7 @@ export default class AuditImpact extends BaseCommand<typeof AuditImpact> {
     format: Flags.string({ description: 'Output format.', options: ['text', 'markdown'], default: 'text' }),
   };
 
-  async run(): Promise<Impact> {
+  async run(): Promise<AuditImpactResult> {
     const since = parseTime(this.flags.since, '--since');
     const until = this.flags.until ? parseTime(this.flags.until, '--until') : new Date();
     if (until <= since) throw new PipectlError('usage', '--until must be after --since');

@@ -4,6 +4,9 @@ import { renderStuck } from '../../audit/render-audit.js';
 import { BaseCommand, ExitCode } from '../../base-command.js';
 import { parseDurationMs } from '../../duration.js';
 
+/** `audit stuck --json`: the stuck work, by stage. */
+export type AuditStuckResult = StuckGroup[];
+
 export default class AuditStuck extends BaseCommand<typeof AuditStuck> {
   static override summary = 'List stuck work by stage: counts, oldest age and examples.';
   static override description = 'Exit 1 when anything is stuck.';
@@ -17,7 +20,7 @@ export default class AuditStuck extends BaseCommand<typeof AuditStuck> {
     stage: Flags.string({ description: 'Only this stage.', options: ['intake', 'WF4', 'WF5', 'WF7'] }),
   };
 
-  async run(): Promise<StuckGroup[]> {
+  async run(): Promise<AuditStuckResult> {
     const olderThanMs = parseDurationMs(this.flags['older-than'], '--older-than');
     const opened = await this.openDatabase();
     const groups = await findStuckWork(opened.db, {
