@@ -20,6 +20,16 @@ export type JobStatus = (typeof jobStatuses)[number];
 export const userJobTypes = ['sitemap', 'page_import', 'contact_scan'] as const satisfies readonly JobType[];
 export type UserJobType = (typeof userJobTypes)[number];
 
+/**
+ * The job type only the queue's own tests and benchmarks create. Listings, audits and retries by
+ * filter leave it out (`job_type <> testJobType`), and no command advertises it.
+ */
+export const testJobType = 'noop' satisfies JobType;
+
+export function isUserJobType(type: string): type is UserJobType {
+  return (userJobTypes as readonly string[]).includes(type);
+}
+
 export type SitemapKind = 'urlset' | 'index' | 'text' | 'rss' | 'atom' | 'invalid';
 export type ContactScanStatus = 'pending' | 'complete' | 'error' | 'skipped';
 export type ContactKind = 'email' | 'phone';

@@ -41,7 +41,7 @@ export interface SitemapEntrySource {
 /** What WF5 needs; resolved once by `pipectl process`. */
 export interface PageImportStageConfig {
   entries: SitemapEntrySource;
-  /** Pages per domain, across all its sitemap files (`--max-urls`); default 1000. `options.maxUrls` of a run overrides it. */
+  /** Pages per domain, across all its sitemap files (`--max-urls`); default {@link defaultMaxUrls}. */
   maxUrls?: number;
   /** Pages per insert statement; default 5000. */
   insertBatchSize?: number;
@@ -113,6 +113,7 @@ interface PageRow {
  * picked up by the re-run's commit, so none is left without a scan.
  */
 export function createPageImportStage(config: PageImportStageConfig): StageHandler<PageImportResult> {
+  const maxUrls = config.maxUrls ?? defaultMaxUrls;
   const insertBatchSize = config.insertBatchSize ?? defaultInsertBatchSize;
   const scanBatchSize = config.contactScanBatchSize ?? defaultContactScanBatchSize;
   const scanSpacingMs = scanBatchSize * (config.perHostDelayMs ?? 0);
@@ -121,7 +122,6 @@ export function createPageImportStage(config: PageImportStageConfig): StageHandl
 
     async run(job, ctx) {
       const { file, domain } = await loadInput(ctx.db, job);
-      const maxUrls = positiveOption(ctx.options.maxUrls) ?? config.maxUrls ?? defaultMaxUrls;
       const result: PageImportResult = {
         domainId: file.domain_id,
         sitemapFileId: file.id,
@@ -299,10 +299,6 @@ function assertListsPages(batches: SitemapEntryBatches, file: SitemapFile): void
   if (kind === 'index' || kind === 'invalid') {
     throw new PermanentJobError(`${file.final_url ?? file.url} is now a ${kind} document, which lists no pages`);
   }
-}
-
-function positiveOption(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
 }
 
 async function loadInput(db: Kysely<Database>, job: Job): Promise<{ file: SitemapFile; domain: string }> {

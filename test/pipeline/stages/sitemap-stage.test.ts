@@ -57,7 +57,7 @@ async function domainJob(db: Kysely<Database>, domain: string): Promise<Job> {
 }
 
 function runContext(db: Kysely<Database>): RunContext {
-  return { db, signal: new AbortController().signal, logger, options: {} };
+  return { db, signal: new AbortController().signal, logger };
 }
 
 const stage = (config: Partial<SitemapStageConfig> = {}) => createSitemapStage({ client, scheme: 'http', ...config });
