@@ -1,4 +1,4 @@
-import type { UserJobType } from '../db/schema.js';
+import { isUserJobType, type UserJobType } from '../db/schema.js';
 
 /**
  * The pipeline's steps as the audits name them, in order: intake (a queued domain taken in),
@@ -13,3 +13,8 @@ export const stageOfJobType = {
   page_import: 'WF5',
   contact_scan: 'WF7',
 } as const satisfies Record<UserJobType, AuditStage>;
+
+/** A stage by either name: a job type users run (`sitemap`) or its workflow name (`WF4`); or intake. */
+export function auditStageOf(name: AuditStage | UserJobType): AuditStage {
+  return isUserJobType(name) ? stageOfJobType[name] : name;
+}

@@ -26,3 +26,11 @@ export function stagesFlag(description: string) {
 export function stageFlag(description: string) {
   return Flags.option({ description, options: userJobTypes })();
 }
+
+/**
+ * `--stage` of the audits, once: intake, or a job type users run, or its workflow name
+ * (`WF4`, `WF5`, `WF7`: the names the audits print, which scripts already pass).
+ */
+export function auditStageFlag(description: string) {
+  return Flags.option({ description, options: ['intake', ...userJobTypes, 'WF4', 'WF5', 'WF7'] as const })();
+}
