@@ -25,7 +25,7 @@ export function createStageRegistry(selected: readonly JobType[], deps: StageDep
   const build: Record<JobType, () => StageHandler> = {
     sitemap: () =>
       lazyStage('sitemap', async () => {
-        const { createSitemapStage } = await import('./sitemap-stage.js');
+        const { createSitemapStage } = await import('./sitemap/sitemap-stage.js');
         return createSitemapStage({
           client: await client(),
           robots: await robots(),

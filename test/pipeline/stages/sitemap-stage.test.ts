@@ -9,7 +9,7 @@ import {
   createSitemapStage,
   type SitemapStageConfig,
   type SitemapStageResult,
-} from '../../../src/pipeline/stages/sitemap-stage.js';
+} from '../../../src/pipeline/stages/sitemap/sitemap-stage.js';
 import { type SiteServer, startSiteServer } from '../../fixtures/site-server.js';
 import { backends, useTestDatabase } from '../../helpers/databases.js';
 
