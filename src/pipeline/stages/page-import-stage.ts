@@ -79,10 +79,8 @@ export interface PageImportResult {
 
 export const defaultMaxUrls = 1000;
 /**
- * Rows per insert statement. One file of 100,000 URLs into PostgreSQL 15 on the 2-core machine
- * (while other test suites shared it, so only roughly): 1,000 per batch ~18,000 pages/s;
- * 2,000–5,000 ~30,000–45,000 pages/s; 10,000 no better. A plain unnest insert of the same rows,
- * with no cap or normalisation, ran at ~64,000/s there. bench/pipeline should measure it again.
+ * Rows per insert statement: fewer cost throughput, more gain nothing (measured:
+ * bench/pipeline/README.md, "Figures behind the stages' constants").
  */
 export const defaultInsertBatchSize = 5000;
 /** The `contact_scan` batch size used when the config names none. */
@@ -103,14 +101,11 @@ interface PageRow {
 /**
  * WF5: imports one urlset-like sitemap file's pages (one job per file, keyed by `sitemap_file_id`).
  *
- * `run` streams the file's entries into `pages` in batches (idempotent: `on conflict do
- * nothing`, so a re-run inserts nothing twice), at most `maxUrls` pages per domain counted
- * across all of its files. It stops reading at the first new page over the cap (found at most
- * one batch after the cap fills), and does not download a file at all when the domain was
- * already full before it. `commit`
- * writes `url_count` and enqueues `contact_scan` jobs for the file's pages still waiting for
- * one, in the transaction that completes the job: pages inserted by a crashed attempt are
- * picked up by the re-run's commit, so none is left without a scan.
+ * `run` inserts the file's pages in batches, idempotently (`on conflict do nothing`), at most
+ * `maxUrls` per domain across all its files, and stops reading (or never downloads) once the
+ * domain is full. `commit` records `url_count` and enqueues a `contact_scan` for every page of
+ * the file still waiting for one, in the transaction that completes the job: so the pages a
+ * crashed attempt inserted are scanned too, once its re-run commits.
  */
 export function createPageImportStage(config: PageImportStageConfig): StageHandler<PageImportResult> {
   const maxUrls = config.maxUrls ?? defaultMaxUrls;
