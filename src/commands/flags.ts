@@ -34,3 +34,8 @@ export function stageFlag(description: string) {
 export function auditStageFlag(description: string) {
   return Flags.option({ description, options: ['intake', ...userJobTypes, 'WF4', 'WF5', 'WF7'] as const })();
 }
+
+/** `--format` of the audits' human output: text, or markdown for a post-mortem. */
+export function auditFormatFlag() {
+  return Flags.option({ description: 'Output format.', options: ['text', 'markdown'] as const, default: 'text' as const })();
+}

@@ -1,8 +1,9 @@
-import { Args, Flags } from '@oclif/core';
+import { Args } from '@oclif/core';
 import { domainVerdict, type Verdict } from '../../audit/domain-verdict.js';
 import { renderDomainAudit, renderDomainAuditMarkdown } from '../../audit/render-audit.js';
 import { type DomainTrace, traceDomain } from '../../audit/trace-domain.js';
 import { BaseCommand, ExitCode } from '../../base-command.js';
+import { auditFormatFlag } from '../flags.js';
 
 /** `audit domain --json`: the domain's trace and the verdict on it. */
 export type AuditDomainResult = DomainTrace & { verdict: Verdict };
@@ -18,7 +19,7 @@ export default class AuditDomain extends BaseCommand<typeof AuditDomain> {
   static override enableJsonFlag = true;
   static override args = { domain: Args.string({ description: 'The domain (or a URL on it).', required: true }) };
   static override flags = {
-    format: Flags.string({ description: 'Output format.', options: ['text', 'markdown'], default: 'text' }),
+    format: auditFormatFlag(),
   };
 
   async run(): Promise<AuditDomainResult> {

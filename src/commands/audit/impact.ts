@@ -4,6 +4,7 @@ import { renderImpact, renderImpactMarkdown } from '../../audit/render-audit.js'
 import { BaseCommand } from '../../base-command.js';
 import { parseTime } from '../../cli/parse-time.js';
 import { PipectlError } from '../../errors.js';
+import { auditFormatFlag } from '../flags.js';
 
 /** `audit impact --json`: what a window of time produced, by day and stage. */
 export type AuditImpactResult = Impact;
@@ -19,7 +20,7 @@ export default class AuditImpact extends BaseCommand<typeof AuditImpact> {
   static override flags = {
     since: Flags.string({ description: 'Start: a date (2025-09-01, UTC) or a duration ago (30d).', required: true }),
     until: Flags.string({ description: 'End (default: now).' }),
-    format: Flags.string({ description: 'Output format.', options: ['text', 'markdown'], default: 'text' }),
+    format: auditFormatFlag(),
   };
 
   async run(): Promise<AuditImpactResult> {
