@@ -97,9 +97,5 @@ export async function findStuckWork(db: Kysely<Database>, opts: StuckOptions): P
       oldestSeconds: Math.round(r.oldest_seconds),
       examples: r.examples ?? [],
     }))
-    .sort(
-      (a, b) =>
-        auditStages.indexOf(a.stage) - auditStages.indexOf(b.stage) ||
-        b.count - a.count,
-    );
+    .sort((a, b) => auditStages.indexOf(a.stage) - auditStages.indexOf(b.stage) || b.count - a.count);
 }

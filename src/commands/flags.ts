@@ -37,5 +37,9 @@ export function auditStageFlag(description: string) {
 
 /** `--format` of the audits' human output: text, or markdown for a post-mortem. */
 export function auditFormatFlag() {
-  return Flags.option({ description: 'Output format.', options: ['text', 'markdown'] as const, default: 'text' as const })();
+  return Flags.option({
+    description: 'Output format.',
+    options: ['text', 'markdown'] as const,
+    default: 'text' as const,
+  })();
 }

@@ -27,7 +27,10 @@ export function commitOnly<R>(db: Kysely<Database>, handler: StageHandler<R>, jo
 }
 
 /** Claims and runs every pending job of the handler's type to completion, one after another. */
-export async function runPendingJobs<R>(db: Kysely<Database>, handler: StageHandler<R>): Promise<{ job: Job; result: R }[]> {
+export async function runPendingJobs<R>(
+  db: Kysely<Database>,
+  handler: StageHandler<R>,
+): Promise<{ job: Job; result: R }[]> {
   const done: { job: Job; result: R }[] = [];
   for (const job of await claimAll(db, handler.jobType)) {
     const result = await runOnly(db, handler, job);
