@@ -1,9 +1,9 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand, ExitCode } from '../base-command.js';
+import { domainStatusFlag, stageFlag } from '../cli/flags.js';
 import { parseTime } from '../cli/parse-time.js';
 import { type RequeueResult, requeueConfirmThreshold, requeueDomains } from '../requeue/requeue-domains.js';
 import { plural } from '../text/plural.js';
-import { domainStatusFlag, stageFlag } from './flags.js';
 
 /** `requeue --json`: the domains matched, requeued (or that would be) and the jobs cancelled. */
 export type { RequeueResult };

@@ -3,7 +3,7 @@ import { domainVerdict, type Verdict } from '../../audit/domain-verdict.js';
 import { renderDomainAudit, renderDomainAuditMarkdown } from '../../audit/render-audit.js';
 import { type DomainTrace, traceDomain } from '../../audit/trace-domain.js';
 import { BaseCommand, ExitCode } from '../../base-command.js';
-import { auditFormatFlag } from '../flags.js';
+import { auditFormatFlag } from '../../cli/flags.js';
 
 /** `audit domain --json`: the domain's trace and the verdict on it. */
 export type AuditDomainResult = DomainTrace & { verdict: Verdict };

@@ -2,9 +2,9 @@ import { Flags } from '@oclif/core';
 import { assessImpact, type Impact } from '../../audit/assess-impact.js';
 import { renderImpact, renderImpactMarkdown } from '../../audit/render-audit.js';
 import { BaseCommand } from '../../base-command.js';
+import { auditFormatFlag } from '../../cli/flags.js';
 import { parseTime } from '../../cli/parse-time.js';
 import { PipectlError } from '../../errors.js';
-import { auditFormatFlag } from '../flags.js';
 
 /** `audit impact --json`: what a window of time produced, by day and stage. */
 export type AuditImpactResult = Impact;

@@ -3,8 +3,8 @@ import { auditStageOf } from '../../audit/audit-stage.js';
 import { findStuckWork, type StuckGroup } from '../../audit/find-stuck-work.js';
 import { renderStuck } from '../../audit/render-audit.js';
 import { BaseCommand, ExitCode } from '../../base-command.js';
+import { auditStageFlag } from '../../cli/flags.js';
 import { parseDurationMs } from '../../duration.js';
-import { auditStageFlag } from '../flags.js';
 
 /** `audit stuck --json`: the stuck work, by stage. */
 export type AuditStuckResult = StuckGroup[];

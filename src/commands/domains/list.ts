@@ -1,8 +1,8 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
+import { domainStatusFlag } from '../../cli/flags.js';
 import { renderTable } from '../../cli/table.js';
 import { type DomainRow, listDomains } from '../../domains/list-domains.js';
-import { domainStatusFlag } from '../flags.js';
 
 /** `domains list --json`: the domains, each with its status and what the pipeline produced. */
 export type DomainsListResult = DomainRow[];

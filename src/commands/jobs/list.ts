@@ -1,10 +1,10 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
+import { jobStatusFlag, stagesFlag } from '../../cli/flags.js';
 import { renderTable } from '../../cli/table.js';
 import { formatDuration } from '../../duration.js';
 import { type JobRow, listJobs, maxListLimit } from '../../jobs/list-jobs.js';
 import { resolveDomainFilter } from '../../jobs/resolve-domain-filter.js';
-import { jobStatusFlag, stagesFlag } from '../flags.js';
 
 /** `jobs list --json`: the jobs, newest first, each with its domain. */
 export type JobsListResult = JobRow[];

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand, ExitCode } from '../../base-command.js';
+import { jobStatusFlag, stagesFlag } from '../../cli/flags.js';
 import { parseTime } from '../../cli/parse-time.js';
 import { PipectlError } from '../../errors.js';
 import { type JobChange, retryJobs } from '../../jobs/change-jobs.js';
@@ -8,7 +9,6 @@ import { assertJobIds } from '../../jobs/job-ids.js';
 import { resolveDomainFilter } from '../../jobs/resolve-domain-filter.js';
 import { requeueConfirmThreshold } from '../../requeue/requeue-domains.js';
 import { plural } from '../../text/plural.js';
-import { jobStatusFlag, stagesFlag } from '../flags.js';
 
 /** `jobs retry --json`: how many jobs the ids or filters matched, and what became of each. */
 export interface JobsRetryResult {
