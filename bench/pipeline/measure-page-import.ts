@@ -172,7 +172,6 @@ export async function measurePageImport(url: string, o: { urls: number; repeat: 
     dialect: new PostgresDialect({ pool: createPgPool({ connectionString: url, max: 4 }) }),
     log: clock.log,
   });
-  const stageOptions = { maxUrls: o.urls };
   const variants: ImportVariant[] = [
     {
       name: 'bare unnest',
@@ -270,7 +269,7 @@ export async function measurePageImport(url: string, o: { urls: number; repeat: 
 
       const fresh = await freshJob(db);
       const stage = createPageImportStage({ entries: generatedSource(entries), maxUrls: o.urls });
-      const ctx = { db, signal: new AbortController().signal, logger, options: stageOptions };
+      const ctx = { db, signal: new AbortController().signal, logger };
       let result: Awaited<ReturnType<typeof stage.run>> | undefined;
       await time('page_import run()', async () => {
         result = await stage.run(fresh.job, ctx);

@@ -3,7 +3,8 @@ import { pino } from 'pino';
 import { migrateToLatest } from '../../src/db/migrator.js';
 import { createPgPool } from '../../src/db/pg-pool.js';
 import type { Database } from '../../src/db/schema.js';
-import { createStageRegistry } from '../../src/pipeline/stages/registry.js';
+import type { StageHandler } from '../../src/pipeline/stage.js';
+import { noopStage } from '../../src/pipeline/stages/noop-stage.js';
 import { Worker } from '../../src/pipeline/worker/worker.js';
 import { createNoopRuns, insertNoopJobs } from '../../test/helpers/jobs.js';
 import { type RunContext, type RunResult, settleAfterLoad } from './bench-database.js';
@@ -39,7 +40,7 @@ export async function runPipectl(ctx: RunContext, opts: PipectlRunOptions): Prom
 
     const worker = new Worker({
       db,
-      stages: createStageRegistry(['noop']),
+      stages: new Map([['noop', noopStage as StageHandler]]),
       concurrency: ctx.concurrency,
       untilIdle: true,
       pollIntervalMs: 1000,

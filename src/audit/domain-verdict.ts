@@ -1,12 +1,13 @@
-import type { JobType } from '../db/schema.js';
+import type { UserJobType } from '../db/schema.js';
 import { formatShort } from '../duration.js';
+import { type AuditStage, stageOfJobType } from './audit-stage.js';
 import { farFutureMs } from './far-future.js';
 import type { DomainTrace, TracedJob } from './trace-domain.js';
 
 /** The audit's answer: which stage broke first and why, in one sentence. */
 export interface Verdict {
   /** The first broken (or current) stage; null when the domain is healthy. */
-  stage: 'intake' | 'WF4' | 'WF5' | 'WF7' | null;
+  stage: AuditStage | null;
   state: 'broken' | 'waiting' | 'in-progress' | 'healthy';
   /** Which rule decided: stable, for tests and for scripts reading --json. */
   rule: string;
@@ -17,7 +18,6 @@ export interface Verdict {
 const stuckAfterMs = { queued: 10 * 60_000, pending: 15 * 60_000 };
 
 const usableKinds = ['urlset', 'text', 'rss', 'atom'];
-const stageNames: Record<JobType, string> = { sitemap: 'WF4', page_import: 'WF5', contact_scan: 'WF7', noop: 'noop' };
 
 const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -59,27 +59,18 @@ export function domainVerdict(t: DomainTrace): Verdict {
   }
 
   if (d.sitemap_analysis_status === 'submitted' || d.sitemap_analysis_status === 'processing') {
-    const live = t.jobs.find((j) => j.job_type === 'sitemap' && (j.status === 'pending' || j.status === 'running'));
-    if (!live) {
-      const last = t.jobs.filter((j) => j.job_type === 'sitemap').at(-1);
-      return broken(
-        'WF4',
-        'wf4-no-live-job',
-        `domain ${d.sitemap_analysis_status} for ${age(d.updated_at)} but it has no live sitemap job (${last ? `its last one is ${last.status}` : 'none was ever created'}) → nothing will process it; run \`pipectl requeue --domain ${d.domain}\``,
-      );
-    }
-    return (
-      liveJobVerdict(live, t, noWorker) ?? {
-        stage: 'WF4',
-        state: 'in-progress',
-        rule: 'wf4-running',
-        sentence: running(live, t),
-      }
+    const live = liveJobVerdict(t, 'sitemap', noWorker);
+    if (live) return live;
+    const last = lastJob(t, 'sitemap');
+    return broken(
+      'WF4',
+      'wf4-no-live-job',
+      `domain ${d.sitemap_analysis_status} for ${age(d.updated_at)} but it has no live sitemap job (${last ? `its last one is ${last.status}` : 'none was ever created'}) → nothing will process it; run \`pipectl requeue --domain ${d.domain}\``,
     );
   }
 
   if (d.sitemap_analysis_status === 'error') {
-    const last = t.jobs.filter((j) => j.job_type === 'sitemap').at(-1);
+    const last = lastJob(t, 'sitemap');
     return broken(
       'WF4',
       'wf4-failed',
@@ -109,16 +100,8 @@ export function domainVerdict(t: DomainTrace): Verdict {
         `WF4 found ${plural(usable, 'sitemap')} but no WF5 page_import job was ever created → run \`pipectl requeue --domain ${d.domain}\``,
       );
     }
-    const liveImport = imports.find((j) => j.status === 'pending' || j.status === 'running');
-    if (liveImport)
-      return (
-        liveJobVerdict(liveImport, t, noWorker) ?? {
-          stage: 'WF5',
-          state: 'in-progress',
-          rule: 'wf5-running',
-          sentence: running(liveImport, t),
-        }
-      );
+    const importing = liveJobVerdict(t, 'page_import', noWorker);
+    if (importing) return importing;
     const failed = imports.filter((j) => j.status === 'failed');
     if (failed.length > 0) {
       return broken(
@@ -134,29 +117,11 @@ export function domainVerdict(t: DomainTrace): Verdict {
     );
   }
 
+  // A live scan explains the domain first; then a live import, whose pages are still to come.
+  const live = liveJobVerdict(t, 'contact_scan', noWorker) ?? liveJobVerdict(t, 'page_import', noWorker);
+  if (live) return live;
   const scans = t.jobs.filter((j) => j.job_type === 'contact_scan');
-  const liveScan = scans.find((j) => j.status === 'pending' || j.status === 'running');
   const waiting = t.pages.byScanStatus.pending ?? 0;
-  if (liveScan) {
-    return (
-      liveJobVerdict(liveScan, t, noWorker) ?? {
-        stage: 'WF7',
-        state: 'in-progress',
-        rule: 'wf7-running',
-        sentence: running(liveScan, t),
-      }
-    );
-  }
-  const liveImport = imports.find((j) => j.status === 'pending' || j.status === 'running');
-  if (liveImport)
-    return (
-      liveJobVerdict(liveImport, t, noWorker) ?? {
-        stage: 'WF5',
-        state: 'in-progress',
-        rule: 'wf5-running',
-        sentence: running(liveImport, t),
-      }
-    );
   if (waiting > 0) {
     const failed = scans.filter((j) => j.status === 'failed');
     return failed.length > 0
@@ -187,11 +152,33 @@ export function domainVerdict(t: DomainTrace): Verdict {
   };
 }
 
-/** The verdict for a live (pending or running) job, or undefined when it is simply running fine. */
-function liveJobVerdict(job: TracedJob, t: DomainTrace, noWorker: string | undefined): Verdict | undefined {
+/**
+ * The verdict on the domain's live (pending or running) job of this type: in progress when it
+ * runs under a valid lease, else why it waits or is stuck. Undefined when it has no live job.
+ */
+function liveJobVerdict(t: DomainTrace, jobType: UserJobType, noWorker: string | undefined): Verdict | undefined {
+  const job = t.jobs.find((j) => j.job_type === jobType && (j.status === 'pending' || j.status === 'running'));
+  if (job === undefined) return undefined;
+  const stage = stageOfJobType[jobType];
+  return (
+    notRunningVerdict(job, stage, t, noWorker) ?? {
+      stage,
+      state: 'in-progress',
+      rule: `${stage.toLowerCase()}-running`,
+      sentence: `${stage} \`${jobType}\` job running for ${formatShort(t.now.getTime() - (job.started_at ?? job.created_at).getTime())} on ${job.locked_by ?? '?'} (attempt ${job.attempts} of ${job.max_attempts})`,
+    }
+  );
+}
+
+/** The verdict for a live job, or undefined when it is simply running fine. */
+function notRunningVerdict(
+  job: TracedJob,
+  stage: AuditStage,
+  t: DomainTrace,
+  noWorker: string | undefined,
+): Verdict | undefined {
   const now = t.now.getTime();
-  const stage = stageNames[job.job_type] as Verdict['stage'];
-  const key = stage?.toLowerCase() ?? 'job';
+  const key = stage.toLowerCase();
   const name = `${stage} \`${job.job_type}\` job`;
   if (job.status === 'running') {
     if (job.lease_expires_at && job.lease_expires_at.getTime() < now) {
@@ -247,9 +234,9 @@ function liveJobVerdict(job: TracedJob, t: DomainTrace, noWorker: string | undef
   };
 }
 
-function running(job: TracedJob, t: DomainTrace): string {
-  const since = job.started_at ?? job.created_at;
-  return `${stageNames[job.job_type]} \`${job.job_type}\` job running for ${formatShort(t.now.getTime() - since.getTime())} on ${job.locked_by ?? '?'} (attempt ${job.attempts} of ${job.max_attempts})`;
+/** The domain's most recent job of this type, if it ever had one. */
+function lastJob(t: DomainTrace, jobType: UserJobType): TracedJob | undefined {
+  return t.jobs.filter((j) => j.job_type === jobType).at(-1);
 }
 
 function broken(stage: Verdict['stage'], rule: string, sentence: string): Verdict {

@@ -1,11 +1,12 @@
 import { type Kysely, sql } from 'kysely';
-import type { Database } from '../db/schema.js';
+import { type Database, testJobType } from '../db/schema.js';
 import { formatShort } from '../duration.js';
+import { type AuditStage, auditStages, stageOfJobType } from './audit-stage.js';
 import { farFutureMs } from './far-future.js';
 
 /** One kind of stuck work: a stage, what state it is stuck in, how much, how old, examples. */
 export interface StuckGroup {
-  stage: 'intake' | 'WF4' | 'WF5' | 'WF7';
+  stage: AuditStage;
   what: string;
   count: number;
   oldestSeconds: number;
@@ -14,8 +15,16 @@ export interface StuckGroup {
 
 export interface StuckOptions {
   olderThanMs: number;
-  stage?: StuckGroup['stage'];
+  stage?: AuditStage;
 }
+
+/** A job's stage (`WF4` for a sitemap job, …), in SQL on `jobs j`. */
+const jobStage = sql`case j.job_type ${sql.join(
+  Object.entries(stageOfJobType).map(([type, stage]) => sql`when ${sql.lit(type)} then ${sql.lit(stage)}`),
+  sql` `,
+)} end`;
+/** Leaves out the test-only job type, in SQL on `jobs j`. */
+const userJob = sql`j.job_type <> ${sql.lit(testJobType)}`;
 
 /**
  * Lists work that has not moved for `olderThanMs`, by stage: queued domains, submitted or
@@ -50,28 +59,28 @@ export async function findStuckWork(db: Kysely<Database>, opts: StuckOptions): P
                  or (j.status = 'pending' and j.run_at >= now() - ${older} and j.run_at < now() + ${horizon})))
      group by d.sitemap_analysis_status
     union all
-    select case j.job_type when 'sitemap' then 'WF4' when 'page_import' then 'WF5' else 'WF7' end,
+    select ${jobStage},
            j.job_type || ' jobs pending and runnable', count(*)::int,
            coalesce(extract(epoch from now() - min(j.run_at)), 0)::float8,
            (array_agg(coalesce(d.domain, '?') || ' ' || j.job_id::text order by j.run_at))[1:3]
       from jobs j left join domains d on d.id = j.domain_id
-     where j.status = 'pending' and j.run_at < now() - ${older} and j.job_type <> 'noop'
+     where j.status = 'pending' and j.run_at < now() - ${older} and ${userJob}
      group by j.job_type
     union all
-    select case j.job_type when 'sitemap' then 'WF4' when 'page_import' then 'WF5' else 'WF7' end,
+    select ${jobStage},
            j.job_type || ' jobs scheduled more than ' || ${formatShort(farFutureMs)} || ' ahead', count(*)::int,
            coalesce(extract(epoch from now() - min(j.created_at)), 0)::float8,
            (array_agg(coalesce(d.domain, '?') || ' ' || j.job_id::text || ' at ' || to_char(j.run_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI') order by j.run_at desc))[1:3]
       from jobs j left join domains d on d.id = j.domain_id
-     where j.status = 'pending' and j.run_at >= now() + ${horizon} and j.job_type <> 'noop'
+     where j.status = 'pending' and j.run_at >= now() + ${horizon} and ${userJob}
      group by j.job_type
     union all
-    select case j.job_type when 'sitemap' then 'WF4' when 'page_import' then 'WF5' else 'WF7' end,
+    select ${jobStage},
            j.job_type || ' jobs running with an expired lease', count(*)::int,
            coalesce(extract(epoch from now() - min(j.lease_expires_at)), 0)::float8,
            (array_agg(coalesce(d.domain, '?') || ' ' || j.job_id::text || ' on ' || coalesce(j.locked_by, '?') order by j.lease_expires_at))[1:3]
       from jobs j left join domains d on d.id = j.domain_id
-     where j.status = 'running' and j.lease_expires_at < now() and j.job_type <> 'noop'
+     where j.status = 'running' and j.lease_expires_at < now() and ${userJob}
      group by j.job_type
     union all
     select 'WF7', 'pages waiting for a contact scan', count(*)::int,
@@ -88,9 +97,5 @@ export async function findStuckWork(db: Kysely<Database>, opts: StuckOptions): P
       oldestSeconds: Math.round(r.oldest_seconds),
       examples: r.examples ?? [],
     }))
-    .sort(
-      (a, b) =>
-        ['intake', 'WF4', 'WF5', 'WF7'].indexOf(a.stage) - ['intake', 'WF4', 'WF5', 'WF7'].indexOf(b.stage) ||
-        b.count - a.count,
-    );
+    .sort((a, b) => auditStages.indexOf(a.stage) - auditStages.indexOf(b.stage) || b.count - a.count);
 }

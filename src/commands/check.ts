@@ -8,6 +8,9 @@ import { PipectlError } from '../errors.js';
 import { renderReport, reportFormats } from '../report/render-report.js';
 import { assertReportTarget, writeReportFile } from '../report/write-report-file.js';
 
+/** `check --json`: the run's results, and what was posted to Slack. */
+export type CheckRunResult = AlertedCheckRun;
+
 export default class Check extends BaseCommand<typeof Check> {
   static override summary = 'Run the SQL health checks in checks.yml against the pipeline database.';
   static override description =
@@ -93,7 +96,7 @@ Exit codes: 0 every check passed (warnings allowed unless --fail-on warn); 1 a c
     }),
   };
 
-  async run(): Promise<AlertedCheckRun> {
+  async run(): Promise<CheckRunResult> {
     const { flags } = this;
     const dryRun = flags['slack-dry-run'];
     // Flags override the environment: an empty --slack-webhook (an unset variable in a cron

@@ -1,6 +1,9 @@
 import { BaseCommand, ExitCode } from '../base-command.js';
 import { type DemoResult, runDemo } from '../demo/run-demo.js';
 
+/** `demo --json`: what the demo ran and what it found. */
+export type { DemoResult };
+
 export default class Demo extends BaseCommand<typeof Demo> {
   static override summary = 'See the whole product work: offline, on the embedded database, in under a minute.';
   static override description =

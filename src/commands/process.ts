@@ -1,17 +1,18 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
-import { parseLeaseSeconds, parsePollIntervalMs, parseUserAgent } from '../cli/parse-worker-flags.js';
-import type { JobType } from '../db/schema.js';
-import { parseDurationMs } from '../duration.js';
+import { processOptions } from '../cli/process-options.js';
+import { userJobTypes } from '../db/schema.js';
 import { PipectlError } from '../errors.js';
-import { parseConnectToList } from '../fetch/connect-to.js';
-import type { HttpClient, HttpClientOptions } from '../fetch/http-client.js';
+import type { HttpClient } from '../fetch/http-client.js';
 import type { Scheme } from '../fetch/site-fetch.js';
 import { createLogger } from '../logger.js';
-import { createStageRegistry, userStages } from '../pipeline/stages/registry.js';
+import { createStageRegistry } from '../pipeline/stages/registry.js';
 import { listenForJobs } from '../pipeline/worker/listen-for-jobs.js';
 import { ProgressDisplay } from '../pipeline/worker/progress-display.js';
 import { Worker, type WorkerEvent, type WorkerSummary } from '../pipeline/worker/worker.js';
+
+/** `process --json`: what the worker did before it stopped, and why it stopped. */
+export type ProcessResult = WorkerSummary;
 
 export default class Process extends BaseCommand<typeof Process> {
   static override summary = 'Run a worker: domains → sitemaps (WF4) → pages (WF5) → contacts (WF7).';
@@ -28,7 +29,7 @@ SIGINT/SIGTERM stop claiming, give running jobs --shutdown-grace to finish, then
   static override flags = {
     concurrency: Flags.integer({ char: 'c', description: 'Jobs run at once.', default: 4, min: 1, max: 1000 }),
     stage: Flags.string({
-      description: `Run only these stages (repeatable): ${userStages.join(', ')}. [default: all]`,
+      description: `Run only these stages (repeatable): ${userJobTypes.join(', ')}. [default: all]`,
       multiple: true,
     }),
     'until-idle': Flags.boolean({
@@ -67,11 +68,11 @@ SIGINT/SIGTERM stop claiming, give running jobs --shutdown-grace to finish, then
         'HOST:PORT:ADDR:PORT2 — connect to ADDR:PORT2 for HOST:PORT (curl semantics; repeatable). [env: PIPECTL_CONNECT_TO, comma-separated]',
       multiple: true,
     }),
-    scheme: Flags.string({
+    scheme: Flags.option({
       description: 'How a domain becomes a URL: auto tries https, then http.',
-      options: ['auto', 'https', 'http'],
-      default: 'auto',
-    }),
+      options: ['auto', 'https', 'http'] as const satisfies readonly Scheme[],
+      default: 'auto' as const,
+    })(),
     'http-timeout': Flags.string({
       description: 'Longest wait for response headers, and for each chunk of a body, per request.',
       default: '20s',
@@ -95,24 +96,19 @@ SIGINT/SIGTERM stop claiming, give running jobs --shutdown-grace to finish, then
       max: 65535,
     }),
     'metrics-host': Flags.string({ description: 'Address the metrics server listens on.', default: '127.0.0.1' }),
-    'log-format': Flags.string({
+    'log-format': Flags.option({
       description: 'Logs as JSON lines on stdout, or short lines with live progress on a terminal.',
-      options: ['auto', 'json', 'pretty'],
-      default: 'auto',
-    }),
+      options: ['auto', 'json', 'pretty'] as const,
+      default: 'auto' as const,
+    })(),
   };
 
-  async run(): Promise<WorkerSummary> {
+  async run(): Promise<ProcessResult> {
     const f = this.flags;
-    const stages = (f.stage ?? userStages) as JobType[];
-    const unknown = stages.filter((s) => ![...userStages, 'noop'].includes(s));
-    if (unknown.length > 0) {
-      throw new PipectlError('usage', `unknown stage "${unknown[0]}" — choose from ${userStages.join(', ')}`);
-    }
-    const leaseSeconds = parseLeaseSeconds(f.lease);
-    const pollIntervalMs = parsePollIntervalMs(f['poll-interval']);
-    const userAgent = parseUserAgent(f['user-agent'] ?? `pipectl/${this.config.version} (+sitemap discovery)`);
-    const connectTo = parseConnectToList(f['connect-to'] ?? [], this.settings.connectTo);
+    const options = processOptions(f, {
+      userAgent: `pipectl/${this.config.version} (+sitemap discovery)`,
+      connectTo: this.settings.connectTo,
+    });
     const tty = f['log-format'] === 'pretty' || (f['log-format'] === 'auto' && process.stderr.isTTY === true);
     const progress = tty ? new ProgressDisplay() : undefined;
     const logger = createLogger(tty ? 'pretty' : 'json', tty ? 'warn' : 'info', progress?.clear);
@@ -136,34 +132,17 @@ SIGINT/SIGTERM stop claiming, give running jobs --shutdown-grace to finish, then
       progress?.onEvent(e);
       metrics?.onEvent(e);
     };
-    const httpOptions: HttpClientOptions = {
-      userAgent,
-      connectTo,
-      allowPrivateNetwork: f['allow-private-network'],
-      headersTimeoutMs: parseDurationMs(f['http-timeout'], '--http-timeout'),
-      bodyTimeoutMs: parseDurationMs(f['http-timeout'], '--http-timeout'),
-      perHostConcurrency: f['host-concurrency'],
-      perHostDelayMs: parseDurationMs(f['host-delay'], '--host-delay'),
-    };
     // undici and the fetch layer load with the first job that fetches, not at start-up.
     let client: Promise<HttpClient> | undefined;
     const httpClient = () => {
-      client ??= import('../fetch/http-client.js').then(({ HttpClient }) => new HttpClient(httpOptions));
+      client ??= import('../fetch/http-client.js').then(({ HttpClient }) => new HttpClient(options.http));
       return client;
     };
     const worker = new Worker({
       db: opened.db,
-      stages: createStageRegistry(stages, { client: httpClient, scheme: f.scheme as Scheme, maxUrls: f['max-urls'] }),
+      stages: createStageRegistry(options.stages, { client: httpClient, ...options.stageDeps }),
       logger,
-      concurrency: f.concurrency,
-      pollIntervalMs,
-      leaseSeconds,
-      shutdownGraceMs: parseDurationMs(f['shutdown-grace'], '--shutdown-grace'),
-      backoff: { baseMs: parseDurationMs(f['retry-delay'], '--retry-delay'), maxMs: 3_600_000 },
-      untilIdle: f['until-idle'],
-      idleHorizonMs: parseDurationMs(f['idle-horizon'], '--idle-horizon'),
-      stageOptions: { maxUrls: f['max-urls'] },
-      maxJobs: f['max-jobs'],
+      ...options.worker,
       version: this.config.version,
       listen: url ? (wake) => listenForJobs(url, logger, wake) : undefined,
       onEvent,

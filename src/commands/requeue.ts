@@ -1,9 +1,12 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand, ExitCode } from '../base-command.js';
+import { domainStatusFlag, stageFlag } from '../cli/flags.js';
 import { parseTime } from '../cli/parse-time.js';
 import { plural } from '../cli/plural.js';
-import type { DomainStatus, JobType } from '../db/schema.js';
 import { type RequeueResult, requeueConfirmThreshold, requeueDomains } from '../domains/requeue-domains.js';
+
+/** `requeue --json`: the domains matched, requeued (or that would be) and the jobs cancelled. */
+export type { RequeueResult };
 
 export default class Requeue extends BaseCommand<typeof Requeue> {
   static override summary = 'Put domains back to queued and cancel their stale jobs, safely.';
@@ -16,21 +19,14 @@ export default class Requeue extends BaseCommand<typeof Requeue> {
   ];
   static override enableJsonFlag = true;
   static override flags = {
-    status: Flags.string({
-      description: 'Domains in this status (repeatable).',
-      options: ['queued', 'submitted', 'processing', 'complete', 'error'],
-      multiple: true,
-    }),
+    status: domainStatusFlag('Domains in this status (repeatable).'),
     since: Flags.string({ description: 'Domains whose status changed at or after this time (date or duration ago).' }),
     until: Flags.string({ description: 'Domains whose status changed before this time.' }),
     domain: Flags.string({
       description: 'This domain (repeatable). An unknown one is reported and makes the exit code 1.',
       multiple: true,
     }),
-    stage: Flags.string({
-      description: 'Only domains with a live or failed job of this stage.',
-      options: ['sitemap', 'page_import', 'contact_scan'],
-    }),
+    stage: stageFlag('Only domains with a live or failed job of this stage.'),
     'dry-run': Flags.boolean({ description: 'Show what would change, change nothing.' }),
     yes: Flags.boolean({ description: `Confirm touching more than ${requeueConfirmThreshold} domains.` }),
   };
@@ -38,11 +34,11 @@ export default class Requeue extends BaseCommand<typeof Requeue> {
   async run(): Promise<RequeueResult> {
     const f = this.flags;
     const filter = {
-      status: f.status as DomainStatus[] | undefined,
+      status: f.status,
       since: f.since ? parseTime(f.since, '--since') : undefined,
       until: f.until ? parseTime(f.until, '--until') : undefined,
       domains: f.domain,
-      stage: f.stage as JobType | undefined,
+      stage: f.stage,
     };
     const opened = await this.openDatabase();
     const result = await requeueDomains(opened.db, filter, { dryRun: f['dry-run'], yes: f.yes });

@@ -8,9 +8,28 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
 
-export type DomainStatus = 'queued' | 'submitted' | 'processing' | 'complete' | 'error';
-export type JobType = 'sitemap' | 'page_import' | 'contact_scan' | 'noop';
-export type JobStatus = 'pending' | 'running' | 'complete' | 'failed' | 'cancelled';
+/** The values of the status and type columns, in their natural order (the migrations' `check` constraints). */
+export const domainStatuses = ['queued', 'submitted', 'processing', 'complete', 'error'] as const;
+export type DomainStatus = (typeof domainStatuses)[number];
+export const jobTypes = ['sitemap', 'page_import', 'contact_scan', 'noop'] as const;
+export type JobType = (typeof jobTypes)[number];
+export const jobStatuses = ['pending', 'running', 'complete', 'failed', 'cancelled'] as const;
+export type JobStatus = (typeof jobStatuses)[number];
+
+/** The job types users run, in pipeline order (WF4, WF5, WF7). */
+export const userJobTypes = ['sitemap', 'page_import', 'contact_scan'] as const satisfies readonly JobType[];
+export type UserJobType = (typeof userJobTypes)[number];
+
+/**
+ * The job type only the queue's own tests and benchmarks create. Listings, audits and retries by
+ * filter leave it out (`job_type <> testJobType`), and no command advertises it.
+ */
+export const testJobType = 'noop' satisfies JobType;
+
+export function isUserJobType(type: string): type is UserJobType {
+  return (userJobTypes as readonly string[]).includes(type);
+}
+
 export type SitemapKind = 'urlset' | 'index' | 'text' | 'rss' | 'atom' | 'invalid';
 export type ContactScanStatus = 'pending' | 'complete' | 'error' | 'skipped';
 export type ContactKind = 'email' | 'phone';

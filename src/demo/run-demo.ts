@@ -12,11 +12,12 @@ import { shippedChecksPath } from '../checks/resolve-checks-path.js';
 import { renderTable } from '../cli/table.js';
 import { resolveConfig } from '../config.js';
 import { type OpenedDatabase, openDatabase } from '../db/open-database.js';
+import { userJobTypes } from '../db/schema.js';
 import { addDomains } from '../domains/add-domains.js';
 import { requeueDomains } from '../domains/requeue-domains.js';
 import { parseConnectToList } from '../fetch/connect-to.js';
 import { HttpClient } from '../fetch/http-client.js';
-import { createStageRegistry, userStages } from '../pipeline/stages/registry.js';
+import { createStageRegistry } from '../pipeline/stages/registry.js';
 import { ProgressDisplay } from '../pipeline/worker/progress-display.js';
 import { Worker, type WorkerSummary } from '../pipeline/worker/worker.js';
 import { renderReport } from '../report/render-report.js';
@@ -81,7 +82,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       const display = o.progress ? new ProgressDisplay() : undefined;
       const worker = new Worker({
         db,
-        stages: createStageRegistry(userStages, { client, scheme: 'http' }),
+        stages: createStageRegistry(userJobTypes, { client, scheme: 'http' }),
         logger: pino({ level: 'silent' }),
         concurrency: 8,
         pollIntervalMs: 100,

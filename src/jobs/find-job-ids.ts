@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { Database, JobStatus, JobType } from '../db/schema.js';
+import { type Database, type JobStatus, type JobType, testJobType } from '../db/schema.js';
 
 export interface JobFilter {
   status: JobStatus[];
@@ -11,13 +11,13 @@ export interface JobFilter {
   domainIds?: number[];
 }
 
-/** Ids of the jobs a filter matches, oldest first. */
+/** Ids of the jobs a filter matches, oldest first; never a test-only job. */
 export async function findJobIds(db: Kysely<Database>, f: JobFilter): Promise<string[]> {
   let q = db
     .selectFrom('jobs as j')
     .select('j.job_id')
     .where('j.status', 'in', f.status)
-    .where('j.job_type', '<>', 'noop')
+    .where('j.job_type', '<>', testJobType)
     .orderBy('j.created_at');
   if (f.stage?.length) q = q.where('j.job_type', 'in', f.stage);
   if (f.since) q = q.where((eb) => eb.fn.coalesce('j.finished_at', 'j.created_at'), '>=', f.since);

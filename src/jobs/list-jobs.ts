@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { Database, Job, JobStatus, JobType } from '../db/schema.js';
+import { type Database, type Job, type JobStatus, type JobType, jobTypes } from '../db/schema.js';
 
 export interface ListJobsOptions {
   status?: JobStatus[];
@@ -14,8 +14,6 @@ export type JobRow = Job & { domain: string | null };
 /** The most rows one listing returns: a bigger listing is a query for psql, not a terminal. */
 export const maxListLimit = 10_000;
 
-const allTypes: JobType[] = ['sitemap', 'page_import', 'contact_scan', 'noop'];
-
 /**
  * Jobs, newest first, filtered by status, stage and domain. Without a status or domain filter,
  * the newest `limit` of each job type are read backwards along jobs_type_created_at_idx and
@@ -26,7 +24,7 @@ const allTypes: JobType[] = ['sitemap', 'page_import', 'contact_scan', 'noop'];
 export async function listJobs(db: Kysely<Database>, opts: ListJobsOptions): Promise<JobRow[]> {
   const limit = Math.min(opts.limit, maxListLimit);
   if (!opts.status?.length && !opts.domainIds) {
-    const types = opts.stage?.length ? opts.stage : allTypes;
+    const types = opts.stage?.length ? opts.stage : jobTypes;
     const { rows } = await sql<JobRow>`
       select j.*, d.domain
         from unnest(${types}::text[]) as t(job_type)

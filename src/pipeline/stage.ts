@@ -2,7 +2,10 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, Job, JobType } from '../db/schema.js';
 
-/** What a handler may use while it does its slow work (network, parsing) outside any transaction. */
+/**
+ * What a handler may use while it does its slow work (network, parsing) outside any transaction.
+ * A stage's settings are not here: each stage takes its own typed config when it is created.
+ */
 export interface RunContext {
   /**
    * The database, outside any transaction. Use it only for idempotent writes that are safe to
@@ -12,8 +15,6 @@ export interface RunContext {
   /** Aborted when the worker shuts down or the job's lease is lost: stop work and throw. */
   readonly signal: AbortSignal;
   readonly logger: Logger;
-  /** Options from `pipectl process` flags (max URLs, fetch settings, …), keyed by stage. */
-  readonly options: Readonly<Record<string, unknown>>;
 }
 
 /** What a handler may use inside the transaction that completes its job. */

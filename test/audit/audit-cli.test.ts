@@ -52,6 +52,22 @@ describe.skipIf(!serverUrl)('pipectl audit and requeue, from the command line', 
     expect(JSON.parse(r.stdout).map((g: { what: string }) => g.what)).toContain('sitemap jobs pending and runnable');
   });
 
+  it('audit stuck --stage takes a job type or its workflow name: sitemap and WF4 list the same groups', async () => {
+    const byType = await cli('audit', 'stuck', '--stage', 'sitemap', '--json');
+    const byName = await cli('audit', 'stuck', '--stage', 'WF4', '--json');
+    expect(byType.code).toBe(1);
+    // The same groups, but for their ages: the second command runs a moment later.
+    const groups = (r: { stdout: string }) =>
+      (JSON.parse(r.stdout) as { stage: string; what: string; count: number }[]).map(({ stage, what, count }) => ({
+        stage,
+        what,
+        count,
+      }));
+    expect(groups(byType).length).toBeGreaterThan(0);
+    expect(new Set(groups(byType).map((g) => g.stage))).toEqual(new Set(['WF4']));
+    expect(groups(byName)).toEqual(groups(byType));
+  });
+
   it('requeue: dry run, refusal above the threshold without --yes, then the real thing', async () => {
     const dry = await cli('requeue', '--status', 'submitted', '--since', '1h', '--dry-run');
     expect(dry.stdout.trim()).toMatch(

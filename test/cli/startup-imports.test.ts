@@ -42,7 +42,7 @@ describe.skipIf(!serverUrl)('what pipectl process loads on the PostgreSQL server
       '@electric-sql/pglite',
       '/node_modules/prom-client/',
       '/dist/pipeline/worker/metrics-server.js',
-      '/dist/pipeline/stages/sitemap-stage.js',
+      '/dist/pipeline/stages/sitemap/sitemap-stage.js',
       '/dist/pipeline/stages/page-import-stage.js',
       '/dist/pipeline/stages/contact-scan-stage.js',
       '/node_modules/libphonenumber-js/',

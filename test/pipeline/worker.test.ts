@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { pino } from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { StageHandler } from '../../src/pipeline/stage.js';
-import { createStageRegistry } from '../../src/pipeline/stages/registry.js';
+import { noopStage } from '../../src/pipeline/stages/noop-stage.js';
 import { Worker } from '../../src/pipeline/worker/worker.js';
 import { backends, useTestDatabase } from '../helpers/databases.js';
 import { createNoopRuns, insertNoopJobs, jobStatusCounts, runsPerJob } from '../helpers/jobs.js';
@@ -16,7 +16,7 @@ describe.each(backends)('the worker on $name', ({ name, skip }) => {
     const worker = (opts: Partial<ConstructorParameters<typeof Worker>[0]> = {}) =>
       new Worker({
         db: t.db,
-        stages: createStageRegistry(['noop']),
+        stages: new Map([['noop', noopStage as StageHandler]]),
         logger,
         pollIntervalMs: 50,
         untilIdle: true,

@@ -1,8 +1,12 @@
-import { Args, Flags } from '@oclif/core';
+import { Args } from '@oclif/core';
 import { domainVerdict, type Verdict } from '../../audit/domain-verdict.js';
 import { renderDomainAudit, renderDomainAuditMarkdown } from '../../audit/render-audit.js';
 import { type DomainTrace, traceDomain } from '../../audit/trace-domain.js';
 import { BaseCommand, ExitCode } from '../../base-command.js';
+import { auditFormatFlag } from '../../cli/flags.js';
+
+/** `audit domain --json`: the domain's trace and the verdict on it. */
+export type AuditDomainResult = DomainTrace & { verdict: Verdict };
 
 export default class AuditDomain extends BaseCommand<typeof AuditDomain> {
   static override summary = 'Trace one domain end to end and say which stage broke first, and why.';
@@ -15,10 +19,10 @@ export default class AuditDomain extends BaseCommand<typeof AuditDomain> {
   static override enableJsonFlag = true;
   static override args = { domain: Args.string({ description: 'The domain (or a URL on it).', required: true }) };
   static override flags = {
-    format: Flags.string({ description: 'Output format.', options: ['text', 'markdown'], default: 'text' }),
+    format: auditFormatFlag(),
   };
 
-  async run(): Promise<DomainTrace & { verdict: Verdict }> {
+  async run(): Promise<AuditDomainResult> {
     const opened = await this.openDatabase();
     const trace = await traceDomain(opened.db, this.args.domain);
     const verdict = domainVerdict(trace);

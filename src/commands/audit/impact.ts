@@ -2,8 +2,12 @@ import { Flags } from '@oclif/core';
 import { assessImpact, type Impact } from '../../audit/assess-impact.js';
 import { renderImpact, renderImpactMarkdown } from '../../audit/render-audit.js';
 import { BaseCommand } from '../../base-command.js';
+import { auditFormatFlag } from '../../cli/flags.js';
 import { parseTime } from '../../cli/parse-time.js';
 import { PipectlError } from '../../errors.js';
+
+/** `audit impact --json`: what a window of time produced, by day and stage. */
+export type AuditImpactResult = Impact;
 
 export default class AuditImpact extends BaseCommand<typeof AuditImpact> {
   static override summary =
@@ -16,10 +20,10 @@ export default class AuditImpact extends BaseCommand<typeof AuditImpact> {
   static override flags = {
     since: Flags.string({ description: 'Start: a date (2025-09-01, UTC) or a duration ago (30d).', required: true }),
     until: Flags.string({ description: 'End (default: now).' }),
-    format: Flags.string({ description: 'Output format.', options: ['text', 'markdown'], default: 'text' }),
+    format: auditFormatFlag(),
   };
 
-  async run(): Promise<Impact> {
+  async run(): Promise<AuditImpactResult> {
     const since = parseTime(this.flags.since, '--since');
     const until = this.flags.until ? parseTime(this.flags.until, '--until') : new Date();
     if (until <= since) throw new PipectlError('usage', '--until must be after --since');

@@ -3,6 +3,9 @@ import { BaseCommand, ExitCode } from '../../base-command.js';
 import { formatProblem } from '../../checks/checks-config-error.js';
 import { type ChecksValidation, validateChecks } from '../../checks/validate-checks.js';
 
+/** `checks validate --json`: the checks file's problems, if any, and its checks. */
+export type ChecksValidateResult = ChecksValidation;
+
 export default class ChecksValidate extends BaseCommand<typeof ChecksValidate> {
   static override summary = 'Validate a checks file without running it.';
   static override description =
@@ -19,7 +22,7 @@ export default class ChecksValidate extends BaseCommand<typeof ChecksValidate> {
     }),
   };
 
-  async run(): Promise<ChecksValidation> {
+  async run(): Promise<ChecksValidateResult> {
     const result = await validateChecks(this.flags.config, process.cwd());
     if (!this.jsonEnabled()) {
       for (const problem of result.problems) this.log(formatProblem(problem));

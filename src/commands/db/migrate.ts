@@ -1,7 +1,7 @@
 import { BaseCommand } from '../../base-command.js';
 import { migrateToLatest } from '../../db/migrator.js';
 
-export interface MigrateResult {
+export interface DbMigrateResult {
   backend: string;
   location: string;
   applied: string[];
@@ -17,7 +17,7 @@ export default class DbMigrate extends BaseCommand<typeof DbMigrate> {
   ];
   static override enableJsonFlag = true;
 
-  async run(): Promise<MigrateResult> {
+  async run(): Promise<DbMigrateResult> {
     const opened = await this.openDatabase({ schema: 'skip' });
     const applied = [...opened.migrated, ...(await migrateToLatest(opened.db))];
     const result = { backend: opened.backend, location: opened.location, applied };

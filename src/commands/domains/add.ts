@@ -5,6 +5,14 @@ import { BaseCommand, ExitCode } from '../../base-command.js';
 import { type AddOutcome, addDomains } from '../../domains/add-domains.js';
 import { PipectlError } from '../../errors.js';
 
+/** `domains add --json`: how many names were added, already present or rejected, and each outcome. */
+export interface DomainsAddResult {
+  added: number;
+  present: number;
+  rejected: number;
+  results: AddOutcome[];
+}
+
 export default class DomainsAdd extends BaseCommand<typeof DomainsAdd> {
   static override summary = 'Queue domains for sitemap discovery.';
   static override description =
@@ -24,7 +32,7 @@ export default class DomainsAdd extends BaseCommand<typeof DomainsAdd> {
     }),
   };
 
-  async run(): Promise<{ added: number; present: number; rejected: number; results: AddOutcome[] }> {
+  async run(): Promise<DomainsAddResult> {
     const inputs = [...this.positional];
     if (this.flags.file) inputs.push(...(await readDomainLines(this.flags.file)));
     if (inputs.length === 0)

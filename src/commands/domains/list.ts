@@ -1,8 +1,11 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
+import { domainStatusFlag } from '../../cli/flags.js';
 import { renderTable } from '../../cli/table.js';
-import type { DomainStatus } from '../../db/schema.js';
 import { type DomainRow, listDomains } from '../../domains/list-domains.js';
+
+/** `domains list --json`: the domains, each with its status and what the pipeline produced. */
+export type DomainsListResult = DomainRow[];
 
 export default class DomainsList extends BaseCommand<typeof DomainsList> {
   static override summary = 'List domains with their status and what the pipeline produced.';
@@ -12,18 +15,14 @@ export default class DomainsList extends BaseCommand<typeof DomainsList> {
   ];
   static override enableJsonFlag = true;
   static override flags = {
-    status: Flags.string({
-      description: 'Only domains in this status (repeatable).',
-      options: ['queued', 'submitted', 'processing', 'complete', 'error'],
-      multiple: true,
-    }),
+    status: domainStatusFlag('Only domains in this status (repeatable).'),
     limit: Flags.integer({ description: 'At most this many rows.', default: 50, min: 1 }),
   };
 
-  async run(): Promise<DomainRow[]> {
+  async run(): Promise<DomainsListResult> {
     const opened = await this.openDatabase();
     const rows = await listDomains(opened.db, {
-      status: this.flags.status as DomainStatus[] | undefined,
+      status: this.flags.status,
       limit: this.flags.limit,
     });
     if (!this.jsonEnabled()) {

@@ -3,6 +3,9 @@ import { BaseCommand, ExitCode } from '../../base-command.js';
 import { cancelJobs, type JobChange } from '../../jobs/change-jobs.js';
 import { assertJobIds } from '../../jobs/job-ids.js';
 
+/** `jobs cancel --json`: what became of each job named. */
+export type JobsCancelResult = JobChange[];
+
 export default class JobsCancel extends BaseCommand<typeof JobsCancel> {
   static override summary = 'Cancel pending or running jobs.';
   static override description = "A running job's results are discarded when its worker tries to commit them.";
@@ -11,7 +14,7 @@ export default class JobsCancel extends BaseCommand<typeof JobsCancel> {
   static override enableJsonFlag = true;
   static override args = { id: Args.string({ description: 'Job ids.', required: true }) };
 
-  async run(): Promise<JobChange[]> {
+  async run(): Promise<JobsCancelResult> {
     const ids = [...new Set(assertJobIds(this.positional).map((id) => id.toLowerCase()))];
     const opened = await this.openDatabase();
     const changes = await cancelJobs(opened.db, ids);

@@ -1,10 +1,13 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
+import { jobStatusFlag, stagesFlag } from '../../cli/flags.js';
 import { renderTable } from '../../cli/table.js';
-import type { JobStatus, JobType } from '../../db/schema.js';
 import { formatShort } from '../../duration.js';
 import { type JobRow, listJobs, maxListLimit } from '../../jobs/list-jobs.js';
 import { resolveDomainFilter } from '../../jobs/resolve-domain-filter.js';
+
+/** `jobs list --json`: the jobs, newest first, each with its domain. */
+export type JobsListResult = JobRow[];
 
 export default class JobsList extends BaseCommand<typeof JobsList> {
   static override summary = 'List jobs, newest first.';
@@ -14,16 +17,8 @@ export default class JobsList extends BaseCommand<typeof JobsList> {
   ];
   static override enableJsonFlag = true;
   static override flags = {
-    status: Flags.string({
-      description: 'Only jobs in this status (repeatable).',
-      options: ['pending', 'running', 'complete', 'failed', 'cancelled'],
-      multiple: true,
-    }),
-    stage: Flags.string({
-      description: 'Only jobs of this stage (repeatable).',
-      options: ['sitemap', 'page_import', 'contact_scan'],
-      multiple: true,
-    }),
+    status: jobStatusFlag('Only jobs in this status (repeatable).'),
+    stage: stagesFlag('Only jobs of this stage (repeatable).'),
     domain: Flags.string({ description: "Only this domain's jobs." }),
     limit: Flags.integer({
       description: `At most this many rows (at most ${maxListLimit}).`,
@@ -33,11 +28,11 @@ export default class JobsList extends BaseCommand<typeof JobsList> {
     }),
   };
 
-  async run(): Promise<JobRow[]> {
+  async run(): Promise<JobsListResult> {
     const opened = await this.openDatabase();
     const rows = await listJobs(opened.db, {
-      status: this.flags.status as JobStatus[] | undefined,
-      stage: this.flags.stage as JobType[] | undefined,
+      status: this.flags.status,
+      stage: this.flags.stage,
       domainIds: await resolveDomainFilter(opened.db, this.flags.domain),
       limit: this.flags.limit,
     });

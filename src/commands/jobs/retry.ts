@@ -1,14 +1,21 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand, ExitCode } from '../../base-command.js';
+import { jobStatusFlag, stagesFlag } from '../../cli/flags.js';
 import { parseTime } from '../../cli/parse-time.js';
 import { plural } from '../../cli/plural.js';
-import type { JobStatus, JobType } from '../../db/schema.js';
 import { requeueConfirmThreshold } from '../../domains/requeue-domains.js';
 import { PipectlError } from '../../errors.js';
 import { type JobChange, retryJobs } from '../../jobs/change-jobs.js';
 import { findJobIds } from '../../jobs/find-job-ids.js';
 import { assertJobIds } from '../../jobs/job-ids.js';
 import { resolveDomainFilter } from '../../jobs/resolve-domain-filter.js';
+
+/** `jobs retry --json`: how many jobs the ids or filters matched, and what became of each. */
+export interface JobsRetryResult {
+  dryRun: boolean;
+  matched: number;
+  changes: JobChange[];
+}
 
 /** Jobs listed one per line when a filter chose them. */
 const shownByFilter = 20;
@@ -25,16 +32,8 @@ export default class JobsRetry extends BaseCommand<typeof JobsRetry> {
   static override enableJsonFlag = true;
   static override args = { id: Args.string({ description: 'Job ids (or use the filters).' }) };
   static override flags = {
-    status: Flags.string({
-      description: 'Jobs in this status (repeatable).',
-      options: ['failed', 'cancelled'],
-      multiple: true,
-    }),
-    stage: Flags.string({
-      description: 'Jobs of this stage (repeatable).',
-      options: ['sitemap', 'page_import', 'contact_scan'],
-      multiple: true,
-    }),
+    status: jobStatusFlag('Jobs in this status (repeatable).', ['failed', 'cancelled']),
+    stage: stagesFlag('Jobs of this stage (repeatable).'),
     since: Flags.string({ description: 'Jobs that finished at or after this time (date or duration ago).' }),
     until: Flags.string({ description: 'Jobs that finished before this time.' }),
     domain: Flags.string({ description: "Only this domain's jobs." }),
@@ -44,7 +43,7 @@ export default class JobsRetry extends BaseCommand<typeof JobsRetry> {
     yes: Flags.boolean({ description: `Confirm retrying more than ${requeueConfirmThreshold} jobs.` }),
   };
 
-  async run(): Promise<{ dryRun: boolean; matched: number; changes: JobChange[] }> {
+  async run(): Promise<JobsRetryResult> {
     const f = this.flags;
     const given = [...new Set(assertJobIds(this.positional).map((id) => id.toLowerCase()))];
     const filtered = f.status || f.stage || f.since || f.until || f.domain;
@@ -58,8 +57,8 @@ export default class JobsRetry extends BaseCommand<typeof JobsRetry> {
       given.length > 0
         ? given
         : await findJobIds(opened.db, {
-            status: (f.status ?? ['failed']) as JobStatus[],
-            stage: f.stage as JobType[] | undefined,
+            status: f.status ?? ['failed'],
+            stage: f.stage,
             since,
             until,
             domainIds: await resolveDomainFilter(opened.db, f.domain),

@@ -3,6 +3,9 @@ import { BaseCommand } from '../../base-command.js';
 import { renderTable } from '../../cli/table.js';
 import { type JobDetail, showJob } from '../../jobs/show-job.js';
 
+/** `jobs show --json`: the job, its domain and its event timeline. */
+export type JobsShowResult = JobDetail;
+
 export default class JobsShow extends BaseCommand<typeof JobsShow> {
   static override summary = 'Show one job and its event timeline.';
   static override examples = [
@@ -12,7 +15,7 @@ export default class JobsShow extends BaseCommand<typeof JobsShow> {
   static override enableJsonFlag = true;
   static override args = { id: Args.string({ description: 'The job id.', required: true }) };
 
-  async run(): Promise<JobDetail> {
+  async run(): Promise<JobsShowResult> {
     const opened = await this.openDatabase();
     const detail = await showJob(opened.db, this.args.id);
     if (!this.jsonEnabled()) {

@@ -41,7 +41,7 @@ export interface SitemapEntrySource {
 /** What WF5 needs; resolved once by `pipectl process`. */
 export interface PageImportStageConfig {
   entries: SitemapEntrySource;
-  /** Pages per domain, across all its sitemap files (`--max-urls`); default 1000. `options.maxUrls` of a run overrides it. */
+  /** Pages per domain, across all its sitemap files (`--max-urls`); default {@link defaultMaxUrls}. */
   maxUrls?: number;
   /** Pages per insert statement; default 5000. */
   insertBatchSize?: number;
@@ -79,10 +79,8 @@ export interface PageImportResult {
 
 export const defaultMaxUrls = 1000;
 /**
- * Rows per insert statement. One file of 100,000 URLs into PostgreSQL 15 on the 2-core machine
- * (while other test suites shared it, so only roughly): 1,000 per batch ~18,000 pages/s;
- * 2,000–5,000 ~30,000–45,000 pages/s; 10,000 no better. A plain unnest insert of the same rows,
- * with no cap or normalisation, ran at ~64,000/s there. bench/pipeline should measure it again.
+ * Rows per insert statement: fewer cost throughput, more gain nothing (measured:
+ * bench/pipeline/README.md, "Figures behind the stages' constants").
  */
 export const defaultInsertBatchSize = 5000;
 /** The `contact_scan` batch size used when the config names none. */
@@ -103,16 +101,14 @@ interface PageRow {
 /**
  * WF5: imports one urlset-like sitemap file's pages (one job per file, keyed by `sitemap_file_id`).
  *
- * `run` streams the file's entries into `pages` in batches (idempotent: `on conflict do
- * nothing`, so a re-run inserts nothing twice), at most `maxUrls` pages per domain counted
- * across all of its files. It stops reading at the first new page over the cap (found at most
- * one batch after the cap fills), and does not download a file at all when the domain was
- * already full before it. `commit`
- * writes `url_count` and enqueues `contact_scan` jobs for the file's pages still waiting for
- * one, in the transaction that completes the job: pages inserted by a crashed attempt are
- * picked up by the re-run's commit, so none is left without a scan.
+ * `run` inserts the file's pages in batches, idempotently (`on conflict do nothing`), at most
+ * `maxUrls` per domain across all its files, and stops reading (or never downloads) once the
+ * domain is full. `commit` records `url_count` and enqueues a `contact_scan` for every page of
+ * the file still waiting for one, in the transaction that completes the job: so the pages a
+ * crashed attempt inserted are scanned too, once its re-run commits.
  */
 export function createPageImportStage(config: PageImportStageConfig): StageHandler<PageImportResult> {
+  const maxUrls = config.maxUrls ?? defaultMaxUrls;
   const insertBatchSize = config.insertBatchSize ?? defaultInsertBatchSize;
   const scanBatchSize = config.contactScanBatchSize ?? defaultContactScanBatchSize;
   const scanSpacingMs = scanBatchSize * (config.perHostDelayMs ?? 0);
@@ -121,7 +117,6 @@ export function createPageImportStage(config: PageImportStageConfig): StageHandl
 
     async run(job, ctx) {
       const { file, domain } = await loadInput(ctx.db, job);
-      const maxUrls = positiveOption(ctx.options.maxUrls) ?? config.maxUrls ?? defaultMaxUrls;
       const result: PageImportResult = {
         domainId: file.domain_id,
         sitemapFileId: file.id,
@@ -299,10 +294,6 @@ function assertListsPages(batches: SitemapEntryBatches, file: SitemapFile): void
   if (kind === 'index' || kind === 'invalid') {
     throw new PermanentJobError(`${file.final_url ?? file.url} is now a ${kind} document, which lists no pages`);
   }
-}
-
-function positiveOption(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
 }
 
 async function loadInput(db: Kysely<Database>, job: Job): Promise<{ file: SitemapFile; domain: string }> {

@@ -5,10 +5,6 @@ import type { Scheme } from '../../fetch/site-fetch.js';
 import type { StageHandler } from '../stage.js';
 import { noopStage } from './noop-stage.js';
 
-/** The stages users run; `noop` exists only for tests and benchmarks. */
-export const userStages = ['sitemap', 'page_import', 'contact_scan'] as const satisfies readonly JobType[];
-export type UserStage = (typeof userStages)[number];
-
 /** What the stages share: one HTTP client (SSRF guard, limits, `--connect-to`) and one robots.txt cache. */
 export interface StageDeps {
   /** The client, or how to make it on first use (so that a worker starts without undici). */
@@ -25,15 +21,15 @@ export interface StageDeps {
  * parses with: htmlparser2, libphonenumber-js, the sitemap reader) is imported when its first
  * job runs, not when the worker starts (docs/design-notes.md, "Start-up").
  */
-export function createStageRegistry(selected: readonly JobType[], deps?: StageDeps): Map<JobType, StageHandler> {
+export function createStageRegistry(selected: readonly JobType[], deps: StageDeps): Map<JobType, StageHandler> {
   const build: Record<JobType, () => StageHandler> = {
     sitemap: () =>
       lazyStage('sitemap', async () => {
-        const { createSitemapStage } = await import('./sitemap-stage.js');
+        const { createSitemapStage } = await import('./sitemap/sitemap-stage.js');
         return createSitemapStage({
           client: await client(),
           robots: await robots(),
-          scheme: deps?.scheme,
+          scheme: deps.scheme,
         }) as StageHandler;
       }),
     page_import: () =>
@@ -42,7 +38,7 @@ export function createStageRegistry(selected: readonly JobType[], deps?: StageDe
         const http = await client();
         return createPageImportStage({
           entries: fetchLayerSitemapSource(http),
-          maxUrls: deps?.maxUrls,
+          maxUrls: deps.maxUrls,
           perHostDelayMs: http.perHostDelayMs,
         }) as StageHandler;
       }),
@@ -54,7 +50,7 @@ export function createStageRegistry(selected: readonly JobType[], deps?: StageDe
     noop: () => noopStage as StageHandler,
   };
   const client = async () => {
-    const given = need(deps).client;
+    const given = deps.client;
     return typeof given === 'function' ? given() : given;
   };
   let cache: Promise<RobotsCache> | undefined;
@@ -81,9 +77,4 @@ function lazyStage(jobType: JobType, create: () => Promise<StageHandler>): Stage
     commit: async (job, result, ctx) => (await handler()).commit(job, result, ctx),
     onFailed: async (job, error, ctx) => (await handler()).onFailed?.(job, error, ctx),
   };
-}
-
-function need(deps: StageDeps | undefined): StageDeps {
-  if (!deps) throw new Error('the sitemap, page_import and contact_scan stages need an HTTP client');
-  return deps;
 }

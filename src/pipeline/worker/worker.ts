@@ -53,8 +53,6 @@ export interface WorkerOptions {
   /** How long shutdown waits for running jobs before handing them back, in ms (default 10000). */
   shutdownGraceMs?: number;
   backoff?: BackoffOptions;
-  /** Options passed to every handler's run() (max URLs, fetch settings…). */
-  stageOptions?: Record<string, unknown>;
   /** LISTEN for new-job notifications; returns a function that stops listening. */
   listen?: (wake: () => void) => () => Promise<void>;
   onEvent?: (event: WorkerEvent) => void;
@@ -121,7 +119,6 @@ export class Worker {
       idleHorizonMs: defaultIdleHorizonMs,
       shutdownGraceMs: 10_000,
       backoff: defaultBackoff,
-      stageOptions: {},
       version: '0.0.0',
       ...options,
     };
@@ -375,7 +372,7 @@ export class Worker {
     let marked = new Set<string>();
     try {
       if (!handler) throw new PermanentJobError(`no handler for job type ${job.job_type}`);
-      const result = await handler.run(job, { db, signal, logger: log, options: this.#o.stageOptions });
+      const result = await handler.run(job, { db, signal, logger: log });
       if (signal.aborted) throw signal.reason;
       const transactional = handler.commitNeeded?.(job, result) ?? true;
       next = this.#nextForSlot();

@@ -278,6 +278,22 @@ describe.each(backends)('the contact_scan stage on $name', ({ name, skip }) => {
       expect(await delays()).toEqual([0, 2.5, 5, 7.5]);
     });
 
+    it('counts a live job that names its page without a page list: that page is covered, and it is queued ahead', async () => {
+      const { domainId, idOf } = await seedPages(t.db, 'www.muster.de', ['/a', '/b', '/c']);
+      await t.db
+        .insertInto('jobs')
+        .values({ job_type: 'contact_scan', domain_id: domainId, page_id: idOf['/a'] ?? 0, payload: '{}' })
+        .execute();
+      await t.db.transaction().execute((trx) => enqueueContactScans(trx, { domainId, batchSize: 10, spacingMs: 1000 }));
+      const { rows } = await sql<{ payload: unknown; s: number }>`
+        select payload, extract(epoch from run_at - created_at)::float8 as s from jobs order by run_at
+      `.execute(t.db);
+      expect(rows.map((r) => [r.payload, Math.round(r.s * 10) / 10])).toEqual([
+        [{}, 0],
+        [{ pageIds: [idOf['/b'], idOf['/c']] }, 1],
+      ]);
+    });
+
     it('enqueues scans only for pending pages no live job covers', async () => {
       const { domainId, idOf } = await seedPages(t.db, 'www.muster.de', ['/kontakt', '/impressum', '/karriere']);
       const enqueue = () => t.db.transaction().execute((trx) => enqueueContactScans(trx, { domainId, batchSize: 2 }));

@@ -206,18 +206,22 @@ describe.each(backends)('the page_import stage on $name', ({ name, skip }) => {
 
       it('counts all of a domain’s files, stops reading at the cap, and skips a full domain’s files', async () => {
         const source = memoryEntrySource(documents, { chunk: 5 });
-        const stage = createPageImportStage({ entries: source, insertBatchSize: 10, contactScanBatchSize: 100 });
-        const options = { maxUrls: 40 };
+        const stage = createPageImportStage({
+          entries: source,
+          maxUrls: 40,
+          insertBatchSize: 10,
+          contactScanBatchSize: 100,
+        });
         const { domainId, fileId: fileA } = await seedFile(t.db, 'cap.de', a);
-        await runPendingJobs(t.db, stage, options);
+        await runPendingJobs(t.db, stage);
         const { fileId: fileB } = await seedFile(t.db, 'cap.de', b);
-        const [runB] = await runPendingJobs(t.db, stage, options);
+        const [runB] = await runPendingJobs(t.db, stage);
         expect(runB?.result).toMatchObject({ inserted: 10, capped: true, urlCount: 15 });
         // B's reader was left after the second insert batch (20 of 30 entries), not read to the end.
         expect(source.pulled.get(b)).toBe(20);
 
         const { fileId: fileC } = await seedFile(t.db, 'cap.de', c);
-        const [runC] = await runPendingJobs(t.db, stage, options);
+        const [runC] = await runPendingJobs(t.db, stage);
         expect(runC?.result).toMatchObject({ inserted: 0, capped: true, urlCount: 0 });
         expect(source.opened).toEqual([a, b]); // C was never downloaded
 
@@ -235,7 +239,7 @@ describe.each(backends)('the page_import stage on $name', ({ name, skip }) => {
 
         // A re-run of B stops at the same entry: no page is added and url_count is unchanged.
         await requeue(t.db, [runB?.job.job_id ?? '']);
-        const [rerunB] = await runPendingJobs(t.db, stage, options);
+        const [rerunB] = await runPendingJobs(t.db, stage);
         expect(rerunB?.result).toMatchObject({ inserted: 0, capped: true, urlCount: 15 });
         expect(await pagesOf(t.db, domainId)).toEqual(pages);
         expect(await fileRow(t.db, fileB)).toEqual({ url_count: 15, error: null });
@@ -261,12 +265,12 @@ describe.each(backends)('the page_import stage on $name', ({ name, skip }) => {
           [1, 2, 3, 4].map((n) => [`https://race.de/s${n}.xml`, urls(`https://race.de/s${n}/`, 1, 50)]),
         );
         const source = memoryEntrySource(files, { chunk: 10 });
-        const stage = createPageImportStage({ entries: source, insertBatchSize: 10 });
+        const stage = createPageImportStage({ entries: source, maxUrls: 120, insertBatchSize: 10 });
         let domainId = 0;
         for (const url of Object.keys(files)) domainId = (await seedFile(t.db, 'race.de', url)).domainId;
         const jobs = await claimAll(t.db, 'page_import');
         expect(jobs).toHaveLength(4);
-        const results = await Promise.all(jobs.map((job) => runOnly(t.db, stage, job, { maxUrls: 120 })));
+        const results = await Promise.all(jobs.map((job) => runOnly(t.db, stage, job)));
         for (const [i, job] of jobs.entries()) await commitOnly(t.db, stage, job, results[i]);
         expect(results.reduce((n, r) => n + r.inserted, 0)).toBe(120);
         expect(await pagesOf(t.db, domainId)).toHaveLength(120);
@@ -346,13 +350,14 @@ describe.each(backends)('the page_import stage on $name', ({ name, skip }) => {
         // Far from the cap, batch 2 is inserted while batch 3 is read; batch 3 fails to read.
         const url = 'https://parallel.de/sitemap.xml';
         const stage = createPageImportStage({
+          maxUrls: 1000,
           insertBatchSize: 2,
           entries: resetAfter([urls('https://parallel.de/p/', 1, 2), urls('https://parallel.de/p/', 3, 4)]),
         });
         const { domainId } = await seedFile(t.db, 'parallel.de', url);
         const [job] = await claimAll(t.db, 'page_import');
         if (job === undefined) throw new Error('no job claimed');
-        await expect(runOnly(t.db, stage, job, { maxUrls: 1000 })).rejects.toThrow('connection reset');
+        await expect(runOnly(t.db, stage, job)).rejects.toThrow('connection reset');
         expect((await pagesOf(t.db, domainId)).map((p) => p.url)).toEqual(
           urls('https://parallel.de/p/', 1, 4).map((e) => e.url),
         );

@@ -14,13 +14,8 @@ export function claimAll(db: Kysely<Database>, jobType: JobType): Promise<Job[]>
 }
 
 /** The handler's run(), with the context the worker gives it. */
-export function runOnly<R>(
-  db: Kysely<Database>,
-  handler: StageHandler<R>,
-  job: Job,
-  options: Record<string, unknown> = {},
-): Promise<R> {
-  return handler.run(job, { db, signal: new AbortController().signal, logger: silentLogger, options });
+export function runOnly<R>(db: Kysely<Database>, handler: StageHandler<R>, job: Job): Promise<R> {
+  return handler.run(job, { db, signal: new AbortController().signal, logger: silentLogger });
 }
 
 /** The worker's commit: the job completed first, then the handler's writes, in one transaction. */
@@ -35,11 +30,10 @@ export function commitOnly<R>(db: Kysely<Database>, handler: StageHandler<R>, jo
 export async function runPendingJobs<R>(
   db: Kysely<Database>,
   handler: StageHandler<R>,
-  options: Record<string, unknown> = {},
 ): Promise<{ job: Job; result: R }[]> {
   const done: { job: Job; result: R }[] = [];
   for (const job of await claimAll(db, handler.jobType)) {
-    const result = await runOnly(db, handler, job, options);
+    const result = await runOnly(db, handler, job);
     await commitOnly(db, handler, job, result);
     done.push({ job, result });
   }

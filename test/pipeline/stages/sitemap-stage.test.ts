@@ -9,7 +9,7 @@ import {
   createSitemapStage,
   type SitemapStageConfig,
   type SitemapStageResult,
-} from '../../../src/pipeline/stages/sitemap-stage.js';
+} from '../../../src/pipeline/stages/sitemap/sitemap-stage.js';
 import { type SiteServer, startSiteServer } from '../../fixtures/site-server.js';
 import { backends, useTestDatabase } from '../../helpers/databases.js';
 
@@ -57,7 +57,7 @@ async function domainJob(db: Kysely<Database>, domain: string): Promise<Job> {
 }
 
 function runContext(db: Kysely<Database>): RunContext {
-  return { db, signal: new AbortController().signal, logger, options: {} };
+  return { db, signal: new AbortController().signal, logger };
 }
 
 const stage = (config: Partial<SitemapStageConfig> = {}) => createSitemapStage({ client, scheme: 'http', ...config });

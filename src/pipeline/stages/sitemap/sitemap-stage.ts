@@ -1,15 +1,15 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
-import type { Database, Job } from '../../db/schema.js';
-import type { HttpClient } from '../../fetch/http-client.js';
-import { RobotsCache } from '../../fetch/robots-cache.js';
-import type { Scheme } from '../../fetch/site-fetch.js';
-import { enqueueJobs } from '../queue/enqueue-jobs.js';
-import { PermanentJobError, type StageHandler } from '../stage.js';
-import { discoverSitemaps, type SitemapDiscovery } from './sitemap/discover-sitemaps.js';
-import { judgeDiscovery } from './sitemap/judge-discovery.js';
-import { upsertSitemapFiles } from './sitemap/upsert-sitemap-files.js';
-import { wellKnownSitemapPaths } from './sitemap/well-known-paths.js';
-import { storableText } from './storable-text.js';
+import type { Database, Job } from '../../../db/schema.js';
+import type { HttpClient } from '../../../fetch/http-client.js';
+import { RobotsCache } from '../../../fetch/robots-cache.js';
+import type { Scheme } from '../../../fetch/site-fetch.js';
+import { enqueueJobs } from '../../queue/enqueue-jobs.js';
+import { PermanentJobError, type StageHandler } from '../../stage.js';
+import { storableText } from '../storable-text.js';
+import { discoverSitemaps, type SitemapDiscovery } from './discover-sitemaps.js';
+import { judgeDiscovery } from './judge-discovery.js';
+import { upsertSitemapFiles } from './upsert-sitemap-files.js';
+import { wellKnownSitemapPaths } from './well-known-paths.js';
 
 /** What WF4 needs; resolved once by `pipectl process`. */
 export interface SitemapStageConfig {
