@@ -54,13 +54,21 @@ const socketErrors: Record<string, (t: ConnectionTarget) => string> = {
   ECONNRESET: (t) => `the connection to ${t.host}:${t.port} was reset — is PostgreSQL running? set DATABASE_URL`,
 };
 
-function errorCode(err: unknown): string | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string') return code;
-  // Node 20 reports a refused dual-stack connect (localhost) as an AggregateError of per-address errors.
-  const inner = (err as { errors?: unknown[] }).errors;
-  return Array.isArray(inner) ? errorCode(inner[0]) : undefined;
+/**
+ * The `code` of an error (a SQLSTATE, a Node errno such as `ECONNREFUSED`, an undici code), or
+ * undefined. An error without one is looked into: the first of an AggregateError's `errors`
+ * (Node 20 reports a refused dual-stack connect to localhost as one error per address), else its
+ * `cause` (undici wraps socket errors).
+ */
+export function errorCode(err: unknown): string | undefined {
+  let e = err;
+  // Bounded: a cause chain can loop.
+  for (let depth = 0; depth < 8 && typeof e === 'object' && e !== null; depth++) {
+    const { code, errors, cause } = e as { code?: unknown; errors?: unknown; cause?: unknown };
+    if (typeof code === 'string') return code;
+    e = Array.isArray(errors) && errors.length > 0 ? errors[0] : cause;
+  }
+  return undefined;
 }
 
 /** Turns an error from opening a connection into a one-line PipectlError, or undefined if it is not one. */
