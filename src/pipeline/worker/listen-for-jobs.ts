@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import pg from '../../db/pg.js';
+import { coerceError } from '../../errors.js';
 import { jobsChannel } from '../queue/enqueue-jobs.js';
 
 /**
@@ -37,7 +38,7 @@ export function listenForJobs(url: string, logger: Logger, wake: () => void): ()
       await c.query(`listen ${jobsChannel}`);
     } catch (err) {
       await c.end().catch(() => {});
-      scheduleRetry((err as Error).message);
+      scheduleRetry(coerceError(err).message);
       return;
     }
     if (stopped) {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { errorCode, isLostConnectionCode } from '../../errors.js';
+import { coerceError, errorCode, isLostConnectionCode } from '../../errors.js';
 
 /** pg's errors for a connection that died under a query carry no code, only these messages. */
 const connectionMessages =
@@ -55,7 +55,7 @@ export async function withReconnect<T>(fn: () => Promise<T>, opts: ReconnectOpti
     } catch (err) {
       if (!isConnectionError(err) || opts.signal?.aborted) throw err;
       opts.logger.warn(
-        { err: (err as Error).message, attempt, retryInMs: delay },
+        { err: coerceError(err).message, attempt, retryInMs: delay },
         `database connection lost during ${opts.what}; retrying`,
       );
       await sleep(delay, opts.signal);
