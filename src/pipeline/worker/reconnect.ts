@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { coerceError, errorCode, isLostConnectionCode } from '../../errors.js';
+import { backoffDelay, reconnectBackoff } from '../queue/backoff.js';
 
 /** pg's errors for a connection that died under a query carry no code, only these messages. */
 const connectionMessages =
@@ -25,8 +26,6 @@ export interface ReconnectOptions {
   what: string;
   /** Stop retrying (and rethrow) once this is aborted. */
   signal?: AbortSignal;
-  initialDelayMs?: number;
-  maxDelayMs?: number;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -43,23 +42,22 @@ const sleep = (ms: number, signal?: AbortSignal) =>
   });
 
 /**
- * Runs `fn`, and while it fails with a connection error, waits (doubling from 250 ms to 5 s)
- * and runs it again. Other errors, and any error once `signal` is aborted, are rethrown. The
- * one place where the worker's retry-on-disconnect policy lives.
+ * Runs `fn`, and while it fails with a connection error, waits (`reconnectBackoff`: 250 ms,
+ * doubling, at most 5 s) and runs it again. Other errors, and any error once `signal` is
+ * aborted, are rethrown. The one place where the worker's retry-on-disconnect policy lives.
  */
 export async function withReconnect<T>(fn: () => Promise<T>, opts: ReconnectOptions): Promise<T> {
-  let delay = opts.initialDelayMs ?? 250;
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (err) {
       if (!isConnectionError(err) || opts.signal?.aborted) throw err;
+      const delay = backoffDelay(attempt, reconnectBackoff);
       opts.logger.warn(
         { err: coerceError(err).message, attempt, retryInMs: delay },
         `database connection lost during ${opts.what}; retrying`,
       );
       await sleep(delay, opts.signal);
-      delay = Math.min(delay * 2, opts.maxDelayMs ?? 5_000);
     }
   }
 }

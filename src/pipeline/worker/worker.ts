@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, Job, JobType } from '../../db/schema.js';
 import { coerceError } from '../../errors.js';
-import { type BackoffOptions, defaultBackoff, retryDelayMs } from '../queue/backoff.js';
+import { type BackoffOptions, backoffDelay, defaultBackoff, loopErrorBackoff } from '../queue/backoff.js';
 import { claimJobs } from '../queue/claim-jobs.js';
 import { completedBy, completeJob, LeaseLostError } from '../queue/complete-job.js';
 import { extendLeases } from '../queue/extend-leases.js';
@@ -219,7 +219,7 @@ export class Worker {
         await this.#sleep(pollIntervalMs);
       } catch (err) {
         failures++;
-        const delay = Math.min(250 * 2 ** Math.min(failures, 5), 5000);
+        const delay = backoffDelay(failures, loopErrorBackoff);
         logger.warn({ err: coerceError(err).message, retryInMs: delay }, 'worker loop error; retrying');
         await this.#sleep(delay);
       }
@@ -426,7 +426,7 @@ export class Worker {
     const message = err instanceof Error ? err.message : String(err);
     // A value PostgreSQL refused (SQLSTATE class 22) is refused again on every retry.
     const permanent = err instanceof PermanentJobError || isDataError(err);
-    const delay = retryDelayMs(job.attempts, this.#o.backoff);
+    const delay = backoffDelay(job.attempts, { ...this.#o.backoff, jitter: true });
     const status = await withReconnect(
       () =>
         this.#o.db.transaction().execute(async (trx) => {
