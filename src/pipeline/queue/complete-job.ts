@@ -1,4 +1,5 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { prepared } from '../../db/prepared.js';
 import type { Database, Job } from '../../db/schema.js';
 
 /** This worker no longer holds the job (its lease expired and it was rescued): its results must not commit. */
@@ -29,21 +30,24 @@ export async function completeJob(
   workerId: string,
   startIds: string[] = [],
 ): Promise<Set<string>> {
-  const { rows } = await sql<{ job_id: string; started: string[] }>`/* pipectl:prepare complete_job */
-    with started as (
-      update jobs set started_at = now()
-      where job_id = any(${startIds}::uuid[]) and status = 'running' and locked_by = ${workerId}
-      returning job_id
-    ), done as (
-      update jobs set status = 'complete', finished_at = now(), lease_expires_at = null, updated_at = now()
-      where job_id = ${job.job_id} and status = 'running' and locked_by = ${workerId}
-      returning job_id, attempts
-    ), events as (
-      insert into job_events (job_id, from_status, to_status, worker_id, attempt)
-      select job_id, 'running', 'complete', ${workerId}, attempts from done
-    )
-    select job_id, array(select job_id::text from started) as started from done
-  `.execute(trx);
+  const { rows } = await prepared(
+    'complete_job',
+    sql<{ job_id: string; started: string[] }>`
+      with started as (
+        update jobs set started_at = now()
+        where job_id = any(${startIds}::uuid[]) and status = 'running' and locked_by = ${workerId}
+        returning job_id
+      ), done as (
+        update jobs set status = 'complete', finished_at = now(), lease_expires_at = null, updated_at = now()
+        where job_id = ${job.job_id} and status = 'running' and locked_by = ${workerId}
+        returning job_id, attempts
+      ), events as (
+        insert into job_events (job_id, from_status, to_status, worker_id, attempt)
+        select job_id, 'running', 'complete', ${workerId}, attempts from done
+      )
+      select job_id, array(select job_id::text from started) as started from done
+    `,
+  ).execute(trx);
   const row = rows[0];
   if (row === undefined) throw new LeaseLostError(job.job_id, workerId);
   return new Set(row.started);
