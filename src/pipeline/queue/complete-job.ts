@@ -11,18 +11,13 @@ export class LeaseLostError extends Error {
 }
 
 /**
- * Marks a running job complete inside the caller's transaction, first of all, so that the row
- * lock it takes guards the handler's writes that follow: if another worker rescued the job, this
- * throws `LeaseLostError` and the whole transaction, results included, rolls back. A job is
- * therefore completed at most once, and its results are written exactly when it completes.
- * Called on the database itself (no transaction) only by a handler that writes nothing: the
- * statement is then its own transaction.
- * `locked_by` is kept: it names the worker that completed the job, and lets a worker whose
- * commit was cut off by a lost connection see that its commit did land (`completedBy`).
+ * Marks a running job complete, keeping `locked_by` for `completedBy`, and records the start of
+ * `startIds`, the buffered jobs that take the freed slot (as `markJobsStarted` would, in the same
+ * round trip). Returns the ids it marked; throws `LeaseLostError` if this worker no longer holds
+ * the job. Pass `db` instead of a transaction only for a handler that writes nothing.
  *
- * `startIds` are buffered jobs that will take the freed slot: their start is recorded in the
- * same statement (as `markJobsStarted` would), which saves a round trip and a commit per job.
- * Returns the ids it marked.
+ * Call it first in the transaction that writes the job's results: its row lock guards them, so
+ * the results commit exactly when the job completes, and never for a job rescued elsewhere.
  */
 export async function completeJob(
   trx: Transaction<Database> | Kysely<Database>,
