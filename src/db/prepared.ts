@@ -1,4 +1,4 @@
-import type { Kysely, QueryResult, RawBuilder } from 'kysely';
+import type { QueryExecutorProvider, QueryResult, RawBuilder } from 'kysely';
 
 /** The SQL text of each statement `prepared` has run, by name, and the name of each text. */
 const textByName = new Map<string, string>();
@@ -6,7 +6,8 @@ const nameByText = new Map<string, string>();
 
 /** A query that runs as a named prepared statement on a PostgreSQL server. */
 export interface PreparedQuery<R> {
-  execute<DB>(db: Kysely<DB>): Promise<QueryResult<R>>;
+  /** Runs it on a database or a transaction, as `RawBuilder.execute` does. */
+  execute(db: QueryExecutorProvider): Promise<QueryResult<R>>;
 }
 
 /**
@@ -22,6 +23,7 @@ export interface PreparedQuery<R> {
 export function prepared<R>(name: string, query: RawBuilder<R>): PreparedQuery<R> {
   return {
     async execute(db) {
+      const executor = db.getExecutor();
       const compiled = query.compile(db);
       const known = textByName.get(name);
       if (known === undefined) {
@@ -30,7 +32,7 @@ export function prepared<R>(name: string, query: RawBuilder<R>): PreparedQuery<R
       } else if (known !== compiled.sql) {
         throw new Error(`prepared statement ${name} compiled to a different SQL text; give each text its own name`);
       }
-      return db.executeQuery(compiled);
+      return executor.executeQuery(compiled);
     },
   };
 }

@@ -62,7 +62,9 @@ async function* inflate(source: AsyncIterable<Buffer>, make: () => Transform, ur
   } catch (err) {
     const code = (err as { code?: string }).code ?? '';
     if (code.startsWith('Z_') || code === 'ERR__ERROR' || code.startsWith('ERR_BROTLI')) {
-      throw new FetchError('bad_encoding', url, `cannot decompress ${url}: ${coerceError(err).message}`, { cause: err });
+      throw new FetchError('bad_encoding', url, `cannot decompress ${url}: ${coerceError(err).message}`, {
+        cause: err,
+      });
     }
     throw err;
   } finally {

@@ -150,7 +150,9 @@ describe.each(backends)('pages references on $name', ({ name, skip }) => {
           t.db.updateTable('pages').set({ domain_id: b, sitemap_file_id: 987654 }).where('domain_id', '=', a).execute(),
         ),
       ).toMatchObject({ code: '23503', constraint: 'pages_sitemap_file_id_fkey' });
-      expect(await t.db.selectFrom('domain_page_counts').selectAll().orderBy('domain_id').execute()).toEqual(countsBefore);
+      expect(await t.db.selectFrom('domain_page_counts').selectAll().orderBy('domain_id').execute()).toEqual(
+        countsBefore,
+      );
       await t.db.updateTable('pages').set({ domain_id: b, sitemap_file_id: null }).where('domain_id', '=', a).execute();
       expect(await t.db.selectFrom('domain_page_counts').selectAll().orderBy('domain_id').execute()).toEqual([
         { domain_id: a, pages: 0 },

@@ -51,7 +51,9 @@ describe.each(backends)('prepared statements on $name', ({ name, skip }) => {
 
     it('sends the queue’s hot statements as named prepared statements on the server', async () => {
       await sql`truncate jobs, job_events`.execute(db());
-      await sql`insert into jobs (job_type, payload) select 'noop', '{}'::jsonb from generate_series(1, 2)`.execute(db());
+      await sql`insert into jobs (job_type, payload) select 'noop', '{}'::jsonb from generate_series(1, 2)`.execute(
+        db(),
+      );
       const claim = () => claimJobs(db(), { workerId: 'w1', jobTypes: ['noop'], limit: 1, start: 0, leaseSeconds: 60 });
       const [first] = await claim();
       const [second] = await claim();

@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  backoffDelay,
-  defaultBackoff,
-  loopErrorBackoff,
-  reconnectBackoff,
-} from '../../src/pipeline/queue/backoff.js';
+import { backoffDelay, defaultBackoff, loopErrorBackoff, reconnectBackoff } from '../../src/pipeline/queue/backoff.js';
 
 const schedule = (policy: Parameters<typeof backoffDelay>[1], attempts: number) =>
   Array.from({ length: attempts }, (_, i) => backoffDelay(i + 1, policy));
