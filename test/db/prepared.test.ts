@@ -50,7 +50,6 @@ describe.each(backends)('prepared statements on $name', ({ name, skip }) => {
     });
 
     it('sends the queue’s hot statements as named prepared statements on the server', async () => {
-      await sql`truncate jobs, job_events`.execute(db());
       await sql`insert into jobs (job_type, payload) select 'noop', '{}'::jsonb from generate_series(1, 2)`.execute(
         db(),
       );
