@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { ErrorCode, IncomingWebhook } from '@slack/webhook';
 import { formatElapsed, formatShort } from '../duration.js';
-import { retryDelayMs } from '../pipeline/queue/backoff.js';
+import { backoffDelay } from '../pipeline/queue/backoff.js';
 import { describeSlackBody, SlackDeliveryError, slackRefusal } from './slack-delivery-error.js';
 import type { SlackMessage } from './slack-message.js';
 import { parseWebhookUrl, redactWebhook } from './webhook-url.js';
@@ -91,7 +91,8 @@ async function deliver(url: URL, message: SlackMessage, policy: DeliveryPolicy):
     if (result.refused) throw slackRefusal(result.refused.status, result.refused.body, attempt);
 
     waitMs =
-      result.retryAfterMs ?? retryDelayMs(attempt, { baseMs: policy.backoffBaseMs, maxMs: policy.totalTimeoutMs });
+      result.retryAfterMs ??
+      backoffDelay(attempt, { baseMs: policy.backoffBaseMs, maxMs: policy.totalTimeoutMs, jitter: true });
     const left = deadline - performance.now();
     const took = formatElapsed(elapsed, { separator: '' });
     const tries = `${attempt} ${attempt === 1 ? 'try' : 'tries'} in ${took}`;

@@ -1,4 +1,4 @@
-import { PipectlError } from '../errors.js';
+import { coerceError, PipectlError } from '../errors.js';
 import type { CheckDefinition, ChecksFile } from './check-definition.js';
 import { coerceParam } from './coerce-param.js';
 
@@ -45,7 +45,7 @@ export function applyParamOverrides(file: ChecksFile, raws: readonly string[]): 
       try {
         params[o.name] = { ...declared, value: coerceParam(declared.type, o.value) };
       } catch (err) {
-        throw new PipectlError('invalid_param', `--param ${o.raw}: ${(err as Error).message}`);
+        throw new PipectlError('invalid_param', `--param ${o.raw}: ${coerceError(err).message}`);
       }
     }
     return { ...check, params };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../duration.js';
+import { coerceError } from '../errors.js';
 import { parseCondition } from './condition.js';
 
 /** Check names are kebab-case so that they read well as CLI arguments, metric labels and JUnit test names. */
@@ -18,7 +19,7 @@ const durationText = z
     try {
       parseDuration(ctx.value);
     } catch (err) {
-      ctx.issues.push({ code: 'custom', message: (err as Error).message, input: ctx.value });
+      ctx.issues.push({ code: 'custom', message: coerceError(err).message, input: ctx.value });
     }
   });
 
@@ -28,7 +29,7 @@ const conditionText = z
     try {
       parseCondition(ctx.value);
     } catch (err) {
-      ctx.issues.push({ code: 'custom', message: (err as Error).message, input: ctx.value });
+      ctx.issues.push({ code: 'custom', message: coerceError(err).message, input: ctx.value });
     }
   });
 

@@ -1,5 +1,5 @@
 import { open, realpath, stat } from 'node:fs/promises';
-import { PipectlError } from '../errors.js';
+import { coerceError, errorCode, PipectlError } from '../errors.js';
 import type { ChecksFile } from './check-definition.js';
 import { parseChecksFile } from './parse-checks-file.js';
 import { displayPath, resolveChecksPath, shippedChecksPath } from './resolve-checks-path.js';
@@ -15,7 +15,7 @@ export async function loadChecksFile(file: string, cwd: string): Promise<ChecksF
     source = await readCapped(file, shown);
   } catch (err) {
     if (err instanceof PipectlError) throw err;
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    const reason = errorCode(err) === 'ENOENT' ? 'no such file' : coerceError(err).message;
     throw new PipectlError(
       'checks_file_unreadable',
       `cannot read the checks file ${shown}: ${reason} — check --config`,

@@ -1,6 +1,7 @@
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { formatShort, parseDuration } from '../duration.js';
+import { coerceError } from '../errors.js';
 import {
   type AlertSettings,
   alertDefaults,
@@ -284,7 +285,7 @@ function buildCheck(
         description: declared.description,
       };
     } catch (err) {
-      problem(['params', name, 'default'], (err as Error).message);
+      problem(['params', name, 'default'], coerceError(err).message);
     }
   }
 
@@ -393,7 +394,7 @@ function timeoutMs(text: string | undefined): number | undefined | string {
   try {
     ms = parseDuration(text).ms;
   } catch (err) {
-    return (err as Error).message;
+    return coerceError(err).message;
   }
   if (ms === undefined || ms < 1) return timeoutHelp;
   if (ms > maxStatementTimeoutMs) {

@@ -1,7 +1,7 @@
 import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PipectlError } from '../errors.js';
+import { errorCode, PipectlError } from '../errors.js';
 import { dataDirUnusable } from './data-dir-unusable.js';
 
 /** Who holds an embedded data directory. */
@@ -51,7 +51,7 @@ function isAlive(pid: number): boolean {
     return true;
   } catch (err) {
     // EPERM: the process exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    return errorCode(err) === 'EPERM';
   }
 }
 
@@ -96,7 +96,7 @@ export function acquireDataDirLock(dataDir: string, command = commandWords(proce
         linkSync(draft, lockPath);
         return heldLock(lockPath);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        if (errorCode(err) !== 'EEXIST') throw err;
       }
       const holder = readHolder(lockPath);
       if (holder && (holder.hostname !== me.hostname || isAlive(holder.pid))) throw inUse(dataDir, holder, lockPath);

@@ -1,4 +1,4 @@
-import { PipectlError } from '../errors.js';
+import { errorCode, PipectlError } from '../errors.js';
 
 /** What a file-system error code means for a directory pipectl must create and write in. */
 const reasons: Record<string, string> = {
@@ -16,8 +16,8 @@ const reasons: Record<string, string> = {
  * file, a directory without write permission, or a pseudo file system such as /proc.
  */
 export function dataDirUnusable(dataDir: string, err: unknown): PipectlError {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';
-  const reason = reasons[code] ?? ((err as Error | undefined)?.message || 'it cannot be written');
+  const code = errorCode(err) ?? '';
+  const reason = reasons[code] ?? ((err instanceof Error && err.message) || 'it cannot be written');
   return new PipectlError(
     'data_dir_unusable',
     `cannot use ${dataDir} as the embedded database directory: ${reason} — set --data-dir or PIPECTL_DATA_DIR to a directory you can write`,

@@ -7,15 +7,27 @@ import type { Database } from './schema.js';
 /** The numbered SQL files shipped beside this module (copied into dist/ by the build). */
 export const migrationsDir = fileURLToPath(new URL('./migrations/', import.meta.url));
 
+/** A migration's file name: four digits, an underscore, then lowercase letters, digits and underscores. */
+const migrationName = /^\d{4}_[a-z0-9_]+\.sql$/;
+
 /**
  * Reads `NNNN_name.sql` files in order; each becomes one kysely migration. Files are
- * append-only: a shipped migration is never edited, a change is a new number.
+ * append-only: a shipped migration is never edited, a change is a new number. Throws on a
+ * `.sql` file with any other name, which would otherwise never run; other files (the README)
+ * are not migrations.
  */
 export class SqlFileMigrationProvider implements MigrationProvider {
   constructor(private readonly dir: string = migrationsDir) {}
 
   async getMigrations(): Promise<Record<string, Migration>> {
-    const files = (await readdir(this.dir)).filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f)).sort();
+    const files = (await readdir(this.dir)).filter((f) => f.endsWith('.sql')).sort();
+    const misnamed = files.filter((f) => !migrationName.test(f));
+    if (misnamed.length > 0) {
+      throw new PipectlError(
+        'migration_misnamed',
+        `${this.dir} holds SQL that would never run: ${misnamed.join(', ')} — name a migration NNNN_name.sql (four digits, an underscore, then lowercase letters, digits and underscores)`,
+      );
+    }
     const migrations: Record<string, Migration> = {};
     for (const file of files) {
       const text = await readFile(`${this.dir}${file}`, 'utf8');

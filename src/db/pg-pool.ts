@@ -1,4 +1,5 @@
 import pg from './pg.js';
+import { preparedName } from './prepared.js';
 
 // int8 (counts, bigint ids) as numbers, as PGlite returns them: ids stay far below 2^53.
 const int8Oid = 20;
@@ -7,19 +8,12 @@ const types = {
     oid === int8Oid ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
 };
 
-/**
- * SQL that begins with this comment is sent as a named prepared statement: PostgreSQL parses
- * and plans it once per connection instead of on every call. The queue's hot statements (claim,
- * complete) use it; bench/queue-throughput measured about 150 µs of server CPU saved per job.
- */
-export const preparedMarker = /^\/\* pipectl:prepare ([a-z0-9_]+) \*\//;
-
-/** A pg client that turns marked SQL into named prepared statements. */
+/** A pg client that sends the SQL of a `prepared` query as its named prepared statement. */
 class PreparingClient extends pg.Client {
-  // biome-ignore lint/suspicious/noExplicitAny: pg's query() has many overloads; only one is intercepted.
+  // biome-ignore lint/suspicious/noExplicitAny: pg's query() has many overloads; only kysely's (text, values) is intercepted.
   override query(config: any, values?: any, callback?: any): any {
     if (typeof config === 'string' && Array.isArray(values) && callback === undefined) {
-      const name = preparedMarker.exec(config)?.[1];
+      const name = preparedName(config);
       if (name) return super.query({ name, text: config, values });
     }
     return super.query(config, values, callback);
@@ -34,10 +28,11 @@ export interface PgPoolOptions {
 }
 
 /**
- * The pool every server connection of pipectl comes from: int8 parsed as numbers, marked SQL
- * prepared, and no unhandled 'error' event when the server drops a connection (restart,
- * pg_terminate_backend): idle clients report through the pool, checked-out ones through their
- * own listener, and the failed query rejects so that callers can retry.
+ * The pool every server connection of pipectl comes from: int8 parsed as numbers, `prepared`
+ * queries sent as named prepared statements, and no unhandled 'error' event when the server
+ * drops a connection (restart, pg_terminate_backend): idle clients report through the pool,
+ * checked-out ones through their own listener, and the failed query rejects so that callers
+ * can retry.
  */
 export function createPgPool(o: PgPoolOptions): pg.Pool {
   const pool = new pg.Pool({

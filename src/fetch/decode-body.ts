@@ -1,5 +1,6 @@
 import { pipeline, Readable, type Transform } from 'node:stream';
 import zlib from 'node:zlib';
+import { coerceError } from '../errors.js';
 import { FetchError } from './fetch-error.js';
 
 /** The default cap on a decompressed body: the sitemap protocol's own 50 MiB limit. */
@@ -61,7 +62,9 @@ async function* inflate(source: AsyncIterable<Buffer>, make: () => Transform, ur
   } catch (err) {
     const code = (err as { code?: string }).code ?? '';
     if (code.startsWith('Z_') || code === 'ERR__ERROR' || code.startsWith('ERR_BROTLI')) {
-      throw new FetchError('bad_encoding', url, `cannot decompress ${url}: ${(err as Error).message}`, { cause: err });
+      throw new FetchError('bad_encoding', url, `cannot decompress ${url}: ${coerceError(err).message}`, {
+        cause: err,
+      });
     }
     throw err;
   } finally {

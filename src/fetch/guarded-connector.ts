@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { buildConnector as BuildConnector } from 'undici';
+import { coerceError, errorCode } from '../errors.js';
 import { type ConnectToRule, matchConnectTo } from './connect-to.js';
 import { FetchError } from './fetch-error.js';
 import { nonPublicAddress } from './non-public-address.js';
@@ -74,12 +75,12 @@ export function guardedConnector(options: GuardedConnectorOptions = {}): BuildCo
         );
       } catch (err) {
         if (err instanceof FetchError) throw err;
-        const code = (err as { code?: string }).code;
+        const code = errorCode(err);
         // EAI_AGAIN is a resolver that did not answer: worth retrying, unlike a name that does not exist.
         throw new FetchError(
           code === 'EAI_AGAIN' ? 'connect' : 'dns',
           url,
-          `cannot resolve ${host}: ${code ?? (err as Error).message}`,
+          `cannot resolve ${host}: ${code ?? coerceError(err).message}`,
           { cause: err },
         );
       }

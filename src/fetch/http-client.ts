@@ -1,3 +1,4 @@
+import { coerceError, errorCode } from '../errors.js';
 import type { ConnectToRule } from './connect-to.js';
 import { defaultMaxBytes } from './decode-body.js';
 import { FetchError } from './fetch-error.js';
@@ -61,13 +62,6 @@ const timeoutCodes: Record<string, string> = {
   UND_ERR_BODY_TIMEOUT: 'the body stalled',
   ETIMEDOUT: 'connecting timed out',
 };
-
-function errorCode(err: unknown): string {
-  const code = (err as { code?: unknown })?.code;
-  if (typeof code === 'string') return code;
-  const inner = (err as { errors?: unknown[]; cause?: unknown })?.errors?.[0] ?? (err as { cause?: unknown })?.cause;
-  return inner === undefined || inner === err ? '' : errorCode(inner);
-}
 
 /**
  * The one HTTP client of pipectl, on undici: connect, header, body and whole-request timeouts;
@@ -224,12 +218,12 @@ export class HttpClient {
       });
     }
     const code = errorCode(err);
-    const timedOut = timeoutCodes[code];
+    const timedOut = code === undefined ? undefined : timeoutCodes[code];
     if (timedOut !== undefined) return new FetchError('timeout', url, `${url}: ${timedOut}`, { cause: err });
     if (code === 'ENOTFOUND') return new FetchError('dns', url, `${url}: host not found`, { cause: err });
-    const detail =
-      code === '' ? (err as Error)?.message : `${code}${(err as Error)?.message ? ` (${(err as Error).message})` : ''}`;
-    return new FetchError('connect', url, `${url}: ${detail ?? String(err)}`, { cause: err });
+    const { message } = coerceError(err);
+    const detail = code === undefined ? message : `${code}${message ? ` (${message})` : ''}`;
+    return new FetchError('connect', url, `${url}: ${detail}`, { cause: err });
   }
 }
 

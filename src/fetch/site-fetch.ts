@@ -1,3 +1,4 @@
+import { coerceError } from '../errors.js';
 import { FetchError } from './fetch-error.js';
 import type { FetchOptions, HttpClient } from './http-client.js';
 import type { HttpResponse } from './http-response.js';
@@ -54,7 +55,7 @@ export async function fetchFromSite(
         if (failures.length === 0 || !(err instanceof FetchError)) throw err;
         throw new FetchError(err.code, err.url, `${failures.join('; ')}; then ${err.message}`, { cause: err });
       }
-      failures.push((err as Error).message);
+      failures.push(coerceError(err).message);
     }
   }
   // Unreachable: the loop returns or throws on its last origin.

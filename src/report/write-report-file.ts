@@ -1,6 +1,6 @@
 import { rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { PipectlError } from '../errors.js';
+import { coerceError, errorCode, PipectlError } from '../errors.js';
 
 /**
  * Refuses an `--output` that names a directory, before any check runs: the rename at the end
@@ -28,7 +28,7 @@ export async function writeReportFile(file: string, text: string): Promise<void>
     await rename(temporary, file);
   } catch (err) {
     await unlink(temporary).catch(() => {});
-    const reason = (err as NodeJS.ErrnoException).code === 'EISDIR' ? 'it is a directory' : (err as Error).message;
+    const reason = errorCode(err) === 'EISDIR' ? 'it is a directory' : coerceError(err).message;
     throw new PipectlError('output_unwritable', `cannot write the report to ${file}: ${reason}`, {
       cause: err,
     });

@@ -142,6 +142,24 @@ describe.each(backends)('pages references on $name', ({ name, skip }) => {
       expect(await t.db.selectFrom('domain_page_counts').selectAll().execute()).toEqual([]);
     });
 
+    it('an update that moves pages and names a missing sitemap file fails whole, counting nothing (migration 0012)', async () => {
+      const { a, b } = await seed(t.db);
+      const countsBefore = await t.db.selectFrom('domain_page_counts').selectAll().orderBy('domain_id').execute();
+      expect(
+        await failure(
+          t.db.updateTable('pages').set({ domain_id: b, sitemap_file_id: 987654 }).where('domain_id', '=', a).execute(),
+        ),
+      ).toMatchObject({ code: '23503', constraint: 'pages_sitemap_file_id_fkey' });
+      expect(await t.db.selectFrom('domain_page_counts').selectAll().orderBy('domain_id').execute()).toEqual(
+        countsBefore,
+      );
+      await t.db.updateTable('pages').set({ domain_id: b, sitemap_file_id: null }).where('domain_id', '=', a).execute();
+      expect(await t.db.selectFrom('domain_page_counts').selectAll().orderBy('domain_id').execute()).toEqual([
+        { domain_id: a, pages: 0 },
+        { domain_id: b, pages: 3 },
+      ]);
+    });
+
     it('truncate domains cascade and truncate sitemap_files cascade empty pages', async () => {
       await seed(t.db);
       await sql`truncate domains cascade`.execute(t.db);

@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { retryDelayMs } from '../../src/pipeline/queue/backoff.js';
 import { claimJobs } from '../../src/pipeline/queue/claim-jobs.js';
 import { completeJob, LeaseLostError } from '../../src/pipeline/queue/complete-job.js';
 import { enqueueJobs } from '../../src/pipeline/queue/enqueue-jobs.js';
@@ -12,17 +11,6 @@ import { releaseJobs } from '../../src/pipeline/queue/release-jobs.js';
 import { rescueExpiredLeases } from '../../src/pipeline/queue/rescue-expired-leases.js';
 import { backends, useTestDatabase } from '../helpers/databases.js';
 import { insertNoopJobs } from '../helpers/jobs.js';
-
-describe('retryDelayMs', () => {
-  it('grows exponentially with jitter in the upper half, and is capped', () => {
-    const opts = { baseMs: 1000, maxMs: 60_000 };
-    expect(retryDelayMs(1, opts, () => 0)).toBe(500);
-    expect(retryDelayMs(1, opts, () => 1)).toBe(1000);
-    expect(retryDelayMs(3, opts, () => 1)).toBe(4000);
-    expect(retryDelayMs(3, opts, () => 0)).toBe(2000);
-    expect(retryDelayMs(20, opts, () => 1)).toBe(60_000);
-  });
-});
 
 describe.each(backends)('the queue on $name', ({ name, skip }) => {
   describe.skipIf(skip)(name, () => {

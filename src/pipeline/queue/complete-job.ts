@@ -1,4 +1,5 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { prepared } from '../../db/prepared.js';
 import type { Database, Job } from '../../db/schema.js';
 
 /** This worker no longer holds the job (its lease expired and it was rescued): its results must not commit. */
@@ -10,18 +11,13 @@ export class LeaseLostError extends Error {
 }
 
 /**
- * Marks a running job complete inside the caller's transaction, first of all, so that the row
- * lock it takes guards the handler's writes that follow: if another worker rescued the job, this
- * throws `LeaseLostError` and the whole transaction, results included, rolls back. A job is
- * therefore completed at most once, and its results are written exactly when it completes.
- * Called on the database itself (no transaction) only by a handler that writes nothing: the
- * statement is then its own transaction.
- * `locked_by` is kept: it names the worker that completed the job, and lets a worker whose
- * commit was cut off by a lost connection see that its commit did land (`completedBy`).
+ * Marks a running job complete, keeping `locked_by` for `completedBy`, and records the start of
+ * `startIds`, the buffered jobs that take the freed slot (as `markJobsStarted` would, in the same
+ * round trip). Returns the ids it marked; throws `LeaseLostError` if this worker no longer holds
+ * the job. Pass `db` instead of a transaction only for a handler that writes nothing.
  *
- * `startIds` are buffered jobs that will take the freed slot: their start is recorded in the
- * same statement (as `markJobsStarted` would), which saves a round trip and a commit per job.
- * Returns the ids it marked.
+ * Call it first in the transaction that writes the job's results: its row lock guards them, so
+ * the results commit exactly when the job completes, and never for a job rescued elsewhere.
  */
 export async function completeJob(
   trx: Transaction<Database> | Kysely<Database>,
@@ -29,21 +25,24 @@ export async function completeJob(
   workerId: string,
   startIds: string[] = [],
 ): Promise<Set<string>> {
-  const { rows } = await sql<{ job_id: string; started: string[] }>`/* pipectl:prepare complete_job */
-    with started as (
-      update jobs set started_at = now()
-      where job_id = any(${startIds}::uuid[]) and status = 'running' and locked_by = ${workerId}
-      returning job_id
-    ), done as (
-      update jobs set status = 'complete', finished_at = now(), lease_expires_at = null, updated_at = now()
-      where job_id = ${job.job_id} and status = 'running' and locked_by = ${workerId}
-      returning job_id, attempts
-    ), events as (
-      insert into job_events (job_id, from_status, to_status, worker_id, attempt)
-      select job_id, 'running', 'complete', ${workerId}, attempts from done
-    )
-    select job_id, array(select job_id::text from started) as started from done
-  `.execute(trx);
+  const { rows } = await prepared(
+    'complete_job',
+    sql<{ job_id: string; started: string[] }>`
+      with started as (
+        update jobs set started_at = now()
+        where job_id = any(${startIds}::uuid[]) and status = 'running' and locked_by = ${workerId}
+        returning job_id
+      ), done as (
+        update jobs set status = 'complete', finished_at = now(), lease_expires_at = null, updated_at = now()
+        where job_id = ${job.job_id} and status = 'running' and locked_by = ${workerId}
+        returning job_id, attempts
+      ), events as (
+        insert into job_events (job_id, from_status, to_status, worker_id, attempt)
+        select job_id, 'running', 'complete', ${workerId}, attempts from done
+      )
+      select job_id, array(select job_id::text from started) as started from done
+    `,
+  ).execute(trx);
   const row = rows[0];
   if (row === undefined) throw new LeaseLostError(job.job_id, workerId);
   return new Set(row.started);

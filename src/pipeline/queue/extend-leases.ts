@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { prepared } from '../../db/prepared.js';
 import type { Database } from '../../db/schema.js';
 
 /**
@@ -13,10 +14,13 @@ export async function extendLeases(
   leaseSeconds: number,
 ): Promise<Set<string>> {
   if (jobIds.length === 0) return new Set();
-  const { rows } = await sql<{ job_id: string }>`/* pipectl:prepare extend_leases */
-    update jobs set lease_expires_at = now() + make_interval(secs => ${leaseSeconds})
-    where job_id = any(${jobIds}::uuid[]) and status = 'running' and locked_by = ${workerId}
-    returning job_id
-  `.execute(db);
+  const { rows } = await prepared(
+    'extend_leases',
+    sql<{ job_id: string }>`
+      update jobs set lease_expires_at = now() + make_interval(secs => ${leaseSeconds})
+      where job_id = any(${jobIds}::uuid[]) and status = 'running' and locked_by = ${workerId}
+      returning job_id
+    `,
+  ).execute(db);
   return new Set(rows.map((r) => r.job_id));
 }

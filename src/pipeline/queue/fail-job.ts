@@ -1,4 +1,5 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { prepared } from '../../db/prepared.js';
 import type { Database, Job, JobStatus } from '../../db/schema.js';
 
 export interface FailOptions {
@@ -23,25 +24,28 @@ export async function failJob(
   opts: FailOptions,
 ): Promise<JobStatus | undefined> {
   const error = opts.error.slice(0, 4000);
-  const { rows } = await sql<{ status: JobStatus }>`/* pipectl:prepare fail_job */
-    with failed as (
-      update jobs set
-        status = case when ${opts.permanent} or attempts >= max_attempts then 'failed' else 'pending' end,
-        run_at = case when ${opts.permanent} or attempts >= max_attempts then run_at
-                      else now() + make_interval(secs => ${opts.retryDelayMs / 1000}) end,
-        finished_at = case when ${opts.permanent} or attempts >= max_attempts then now() end,
-        last_error = ${error}, locked_by = null, lease_expires_at = null, updated_at = now()
-      where job_id = ${job.job_id} and status = 'running' and locked_by = ${opts.workerId}
-      returning job_id, job_type, domain_id, status, attempts
-    ), events as (
-      insert into job_events (job_id, from_status, to_status, worker_id, attempt, message)
-      select job_id, 'running', status, ${opts.workerId}, attempts, ${error} from failed
-    ), domains_failed as (
-      update domains d set sitemap_analysis_status = 'error', sitemap_analysis_error = ${error}
-      from failed
-      where failed.status = 'failed' and failed.job_type = 'sitemap' and d.id = failed.domain_id
-    )
-    select status from failed
-  `.execute(db);
+  const { rows } = await prepared(
+    'fail_job',
+    sql<{ status: JobStatus }>`
+      with failed as (
+        update jobs set
+          status = case when ${opts.permanent} or attempts >= max_attempts then 'failed' else 'pending' end,
+          run_at = case when ${opts.permanent} or attempts >= max_attempts then run_at
+                        else now() + make_interval(secs => ${opts.retryDelayMs / 1000}) end,
+          finished_at = case when ${opts.permanent} or attempts >= max_attempts then now() end,
+          last_error = ${error}, locked_by = null, lease_expires_at = null, updated_at = now()
+        where job_id = ${job.job_id} and status = 'running' and locked_by = ${opts.workerId}
+        returning job_id, job_type, domain_id, status, attempts
+      ), events as (
+        insert into job_events (job_id, from_status, to_status, worker_id, attempt, message)
+        select job_id, 'running', status, ${opts.workerId}, attempts, ${error} from failed
+      ), domains_failed as (
+        update domains d set sitemap_analysis_status = 'error', sitemap_analysis_error = ${error}
+        from failed
+        where failed.status = 'failed' and failed.job_type = 'sitemap' and d.id = failed.domain_id
+      )
+      select status from failed
+    `,
+  ).execute(db);
   return rows[0]?.status;
 }

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { prepared } from '../../db/prepared.js';
 import type { Database } from '../../db/schema.js';
 
 /**
@@ -10,10 +11,13 @@ import type { Database } from '../../db/schema.js';
  */
 export async function markJobsStarted(db: Kysely<Database>, workerId: string, jobIds: string[]): Promise<Set<string>> {
   if (jobIds.length === 0) return new Set();
-  const { rows } = await sql<{ job_id: string }>`/* pipectl:prepare mark_jobs_started */
-    update jobs set started_at = now()
-    where job_id = any(${jobIds}::uuid[]) and status = 'running' and locked_by = ${workerId}
-    returning job_id
-  `.execute(db);
+  const { rows } = await prepared(
+    'mark_jobs_started',
+    sql<{ job_id: string }>`
+      update jobs set started_at = now()
+      where job_id = any(${jobIds}::uuid[]) and status = 'running' and locked_by = ${workerId}
+      returning job_id
+    `,
+  ).execute(db);
   return new Set(rows.map((r) => r.job_id));
 }

@@ -1,5 +1,6 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, Job, SitemapFile } from '../../db/schema.js';
+import { coerceError } from '../../errors.js';
 import { FetchError } from '../../fetch/fetch-error.js';
 import type { HttpClient } from '../../fetch/http-client.js';
 import { normalizePageUrl } from '../../parse/page-url.js';
@@ -350,7 +351,7 @@ async function insertPagesSkippingRefused(
     const [only] = rows;
     if (rows.length === 1 && only !== undefined) {
       refused.refused++;
-      refused.refusedExample ??= `${only.url}: ${(err as Error).message}`;
+      refused.refusedExample ??= `${only.url}: ${coerceError(err).message}`;
       return { inserted: 0, cutAt: null, room: -1 };
     }
     const mid = rows.length >>> 1;

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import pg from '../../db/pg.js';
+import { coerceError } from '../../errors.js';
+import { backoffDelay, reconnectBackoff } from '../queue/backoff.js';
 import { jobsChannel } from '../queue/enqueue-jobs.js';
 
 /**
@@ -12,13 +14,13 @@ export function listenForJobs(url: string, logger: Logger, wake: () => void): ()
   let client: pg.Client | undefined;
   let retry: NodeJS.Timeout | undefined;
   let stopped = false;
-  let delay = 250;
+  let failures = 0;
 
   const scheduleRetry = (why: string) => {
     if (stopped) return;
+    const delay = backoffDelay(++failures, reconnectBackoff);
     logger.warn({ retryInMs: delay, reason: why }, 'LISTEN connection unavailable; polling meanwhile, reconnecting');
     retry = setTimeout(() => void connect(), delay);
-    delay = Math.min(delay * 2, 5000);
   };
 
   const connect = async (): Promise<void> => {
@@ -37,7 +39,7 @@ export function listenForJobs(url: string, logger: Logger, wake: () => void): ()
       await c.query(`listen ${jobsChannel}`);
     } catch (err) {
       await c.end().catch(() => {});
-      scheduleRetry((err as Error).message);
+      scheduleRetry(coerceError(err).message);
       return;
     }
     if (stopped) {
@@ -45,7 +47,7 @@ export function listenForJobs(url: string, logger: Logger, wake: () => void): ()
       return;
     }
     client = c;
-    delay = 250;
+    failures = 0;
     // Anything sent while we were away is lost: poll now.
     wake();
   };

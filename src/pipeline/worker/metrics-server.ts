@@ -4,6 +4,7 @@ import { type Kysely, sql } from 'kysely';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { pgPoolStats } from '../../db/pg-pool.js';
 import type { Database, JobType } from '../../db/schema.js';
+import { coerceError } from '../../errors.js';
 import type { WorkerEvent } from './worker.js';
 
 export interface MetricsServer {
@@ -155,7 +156,7 @@ export async function startMetricsServer(
       }
     } catch (err) {
       res.writeHead(503, { 'content-type': 'text/plain' });
-      res.end(`unhealthy: cannot reach the database (${(err as Error).message})\n`);
+      res.end(`unhealthy: cannot reach the database (${coerceError(err).message})\n`);
     }
   });
   await new Promise<void>((resolve, reject) => {

@@ -1,21 +1,20 @@
 import type { Logger } from 'pino';
+import { coerceError, errorCode, isLostConnectionCode } from '../../errors.js';
+import { backoffDelay, reconnectBackoff } from '../queue/backoff.js';
 
-/**
- * Errors that mean "the connection to PostgreSQL went away", not "the query is wrong": the
- * worker waits and tries again instead of failing jobs. SQLSTATE classes 08 (connection
- * exception), 57P (operator intervention: admin shutdown, crash shutdown, cannot connect now) and
- * 53300 (too many connections: the server is full, not the job wrong).
- */
-const connectionSqlStates = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004', '53300']);
-const connectionErrnos = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
+/** pg's errors for a connection that died under a query carry no code, only these messages. */
 const connectionMessages =
   /Connection terminated|connection (is )?closed|Client has encountered a connection error|timeout exceeded when trying to connect/i;
 
-/** Whether an error is a lost or refused database connection. */
+/**
+ * Whether an error is a lost or refused database connection, not a wrong query: the worker waits
+ * and tries again instead of failing jobs. The codes are those of `isLostConnectionCode`
+ * (src/errors.ts); an AggregateError is one if any of its errors is.
+ */
 export function isConnectionError(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && (connectionSqlStates.has(code) || connectionErrnos.has(code))) return true;
+  const code = errorCode(err);
+  if (code !== undefined && isLostConnectionCode(code)) return true;
   const inner = (err as { errors?: unknown[] }).errors;
   if (Array.isArray(inner) && inner.some(isConnectionError)) return true;
   return err instanceof Error && connectionMessages.test(err.message);
@@ -27,8 +26,6 @@ export interface ReconnectOptions {
   what: string;
   /** Stop retrying (and rethrow) once this is aborted. */
   signal?: AbortSignal;
-  initialDelayMs?: number;
-  maxDelayMs?: number;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -45,23 +42,22 @@ const sleep = (ms: number, signal?: AbortSignal) =>
   });
 
 /**
- * Runs `fn`, and while it fails with a connection error, waits (doubling from 250 ms to 5 s)
- * and runs it again. Other errors, and any error once `signal` is aborted, are rethrown. The
- * one place where the worker's retry-on-disconnect policy lives.
+ * Runs `fn`, and while it fails with a connection error, waits (`reconnectBackoff`: 250 ms,
+ * doubling, at most 5 s) and runs it again. Other errors, and any error once `signal` is
+ * aborted, are rethrown. The one place where the worker's retry-on-disconnect policy lives.
  */
 export async function withReconnect<T>(fn: () => Promise<T>, opts: ReconnectOptions): Promise<T> {
-  let delay = opts.initialDelayMs ?? 250;
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (err) {
       if (!isConnectionError(err) || opts.signal?.aborted) throw err;
+      const delay = backoffDelay(attempt, reconnectBackoff);
       opts.logger.warn(
-        { err: (err as Error).message, attempt, retryInMs: delay },
+        { err: coerceError(err).message, attempt, retryInMs: delay },
         `database connection lost during ${opts.what}; retrying`,
       );
       await sleep(delay, opts.signal);
-      delay = Math.min(delay * 2, opts.maxDelayMs ?? 5_000);
     }
   }
 }

@@ -3,7 +3,8 @@ import os from 'node:os';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, Job, JobType } from '../../db/schema.js';
-import { type BackoffOptions, defaultBackoff, retryDelayMs } from '../queue/backoff.js';
+import { coerceError } from '../../errors.js';
+import { type BackoffOptions, backoffDelay, defaultBackoff, loopErrorBackoff } from '../queue/backoff.js';
 import { claimJobs } from '../queue/claim-jobs.js';
 import { completedBy, completeJob, LeaseLostError } from '../queue/complete-job.js';
 import { extendLeases } from '../queue/extend-leases.js';
@@ -165,7 +166,7 @@ export class Worker {
         ...retry,
         signal: AbortSignal.timeout(5000),
         what: 'worker stop',
-      }).catch((err) => logger.warn({ err: (err as Error).message }, 'could not record the worker stop'));
+      }).catch((err) => logger.warn({ err: coerceError(err).message }, 'could not record the worker stop'));
     }
     const summary = {
       workerId: this.workerId,
@@ -215,8 +216,8 @@ export class Worker {
         await this.#sleep(pollIntervalMs);
       } catch (err) {
         failures++;
-        const delay = Math.min(250 * 2 ** Math.min(failures, 5), 5000);
-        logger.warn({ err: (err as Error).message, retryInMs: delay }, 'worker loop error; retrying');
+        const delay = backoffDelay(failures, loopErrorBackoff);
+        logger.warn({ err: coerceError(err).message, retryInMs: delay }, 'worker loop error; retrying');
         await this.#sleep(delay);
       }
     }
@@ -402,7 +403,7 @@ export class Worker {
       if (err instanceof LeaseLostError || signal.aborted) {
         // Lost the lease (rescued elsewhere) or shutting down: the job is someone else's, or
         // will be handed back by #drain. Never fail or complete it from here.
-        log.warn({ err: (err as Error)?.message ?? String(err) }, 'job abandoned');
+        log.warn({ err: coerceError(err).message }, 'job abandoned');
         return;
       }
       await this.#fail(job, err, handler, started, log, signal);
@@ -422,7 +423,7 @@ export class Worker {
     const message = err instanceof Error ? err.message : String(err);
     // A value PostgreSQL refused (SQLSTATE class 22) is refused again on every retry.
     const permanent = err instanceof PermanentJobError || isDataError(err);
-    const delay = retryDelayMs(job.attempts, this.#o.backoff);
+    const delay = backoffDelay(job.attempts, { ...this.#o.backoff, jitter: true });
     const status = await withReconnect(
       () =>
         this.#o.db.transaction().execute(async (trx) => {
@@ -438,7 +439,7 @@ export class Worker {
       { logger: log, signal, what: `failing job ${job.job_id}` },
     ).catch((e: unknown) => {
       log.error(
-        { err: (e as Error).message },
+        { err: coerceError(e).message },
         'could not record the job failure; its lease will expire and it will be rescued',
       );
       return undefined;
@@ -504,7 +505,7 @@ export class Worker {
       this.#endedSinceBeat = [];
       this.#o.onEvent?.({ type: 'heartbeat', ok: true });
     } catch (err) {
-      logger.warn({ err: (err as Error).message }, 'heartbeat failed');
+      logger.warn({ err: coerceError(err).message }, 'heartbeat failed');
       this.#o.onEvent?.({ type: 'heartbeat', ok: false });
     }
   }
