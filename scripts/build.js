@@ -1,6 +1,6 @@
-// Compiles TypeScript to dist/, copies the SQL migrations beside their loader, bundles kysely
-// into one module (below), and writes the oclif manifest so that `pipectl --help` does not have
-// to import every command.
+// Compiles TypeScript to dist/, copies the SQL migrations beside their loader, bundles kysely and
+// oclif into one module each (below), and writes the oclif manifest so that `pipectl --help` does
+// not have to import every command.
 import { execFileSync } from 'node:child_process';
 import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,39 +20,70 @@ rmSync('oclif.manifest.json', { force: true });
 run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json']);
 cpSync('src/db/migrations', 'dist/db/migrations', { recursive: true });
 
-// kysely ships as 263 ES modules, and Node 20's ES module loader pays for each one: importing
-// the package costs a worker more CPU than anything else it loads (docs/design-notes.md,
-// "Start-up"). Bundled into one file it costs a tenth of that. kysely's ES build imports
-// nothing outside itself, so the bundle is the same code; dist imports it instead of the
-// package. (Code outside dist, such as tests and benches, still imports the package: kysely
-// matches its objects by shape, not by class, so the two mix.)
-const vendored = path.resolve('dist/vendor/kysely.js');
-const kysely = JSON.parse(readFileSync('node_modules/kysely/package.json', 'utf8'));
-await build({
-  configFile: false,
-  logLevel: 'warn',
-  publicDir: false,
-  build: {
-    lib: { entry: 'node_modules/kysely/dist/esm/index.js', formats: ['es'], fileName: () => 'kysely.js' },
-    outDir: path.dirname(vendored),
-    emptyOutDir: false,
-    minify: false,
-    target: 'node20',
-    rollupOptions: {
-      output: {
-        banner: `/* kysely ${kysely.version} (${kysely.license} License, Copyright (c) 2022 Sami Koskimäki), its ES build bundled by scripts/build.js */`,
+// Node 20's module loaders pay per file, so the packages every command loads at start-up are
+// bundled into one ES module each under dist/vendor/, and dist imports that instead of the
+// package (docs/design-notes.md, "Start-up"). Code outside dist (tests, benches) still imports
+// the packages; each bundle is the package's own code with the same exports, so the two mix.
+const vendor = path.resolve('dist/vendor');
+const vendored = {
+  // 263 ES modules, imported by every query. kysely matches its objects by shape, not by class.
+  kysely: { file: 'kysely.js', copyright: '2022 Sami Koskimäki' },
+  // About 480 CommonJS modules with its dependencies. bin/run.js and every dist command import
+  // this one copy, since oclif tells its errors apart with instanceof.
+  '@oclif/core': { file: 'oclif-core.js', copyright: '2018 Salesforce.com' },
+};
+
+/**
+ * Bundles `name` and its dependencies into dist/vendor/, exporting the names that Node's import of
+ * the package offers (a bundle of a CommonJS package would otherwise export only a default).
+ * typescript stays outside: oclif reaches for it only for TypeScript plugins in development.
+ */
+async function bundle(name, { file, copyright }) {
+  const entry = `virtual:pipectl-vendor/${name}`;
+  const names = Object.keys(await import(name)).filter((n) => n !== 'default' && n !== '__esModule');
+  const pjson = JSON.parse(readFileSync(`node_modules/${name}/package.json`, 'utf8'));
+  await build({
+    configFile: false,
+    logLevel: 'warn',
+    publicDir: false,
+    ssr: { noExternal: true },
+    plugins: [
+      {
+        name: 'pipectl-vendor-entry',
+        enforce: 'pre',
+        resolveId: (id) => (id.endsWith(entry) ? `\0${entry}` : undefined),
+        load: (id) => (id === `\0${entry}` ? `export { ${names.join(', ')} } from '${name}';` : undefined),
+      },
+    ],
+    build: {
+      ssr: entry,
+      outDir: vendor,
+      emptyOutDir: false,
+      minify: false,
+      target: 'node20',
+      rollupOptions: {
+        external: ['typescript'],
+        output: {
+          format: 'es',
+          entryFileNames: file,
+          banner: `/* ${name} ${pjson.version} (${pjson.license} License, Copyright (c) ${copyright}) and its dependencies (each under the licence in its package), bundled by scripts/build.js */`,
+        },
       },
     },
-  },
-});
+  });
+}
+for (const [name, target] of Object.entries(vendored)) await bundle(name, target);
+
+const imports = new RegExp(`(from\\s*|import\\s*\\(\\s*)'(${Object.keys(vendored).join('|')})'`, 'g');
 for (const entry of readdirSync('dist', { recursive: true, withFileTypes: true })) {
-  if (!entry.isFile() || !entry.name.endsWith('.js')) continue;
+  if (!entry.isFile() || !entry.name.endsWith('.js') || entry.parentPath === vendor) continue;
   const file = path.join(entry.parentPath, entry.name);
-  if (file === vendored) continue;
   const source = readFileSync(file, 'utf8');
-  let relative = path.relative(path.dirname(file), vendored);
-  if (!relative.startsWith('.')) relative = `./${relative}`;
-  const rewritten = source.replaceAll(/(from\s*|import\s*\(\s*)'kysely'/g, `$1'${relative}'`);
+  const rewritten = source.replaceAll(imports, (_, lead, name) => {
+    let relative = path.relative(path.dirname(file), path.join(vendor, vendored[name].file));
+    if (!relative.startsWith('.')) relative = `./${relative}`;
+    return `${lead}'${relative}'`;
+  });
   if (rewritten !== source) writeFileSync(file, rewritten);
 }
 

@@ -49,6 +49,7 @@ describe.skipIf(!serverUrl)('what pipectl process loads on the PostgreSQL server
       '/node_modules/htmlparser2/',
       '/node_modules/undici/',
       '/node_modules/kysely/',
+      '/node_modules/@oclif/core/',
       // pg's Cloudflare probe loads Node's fetch unless src/db/pg.ts lends it a navigator.
       'NativeModule internal/deps/undici',
     ];
@@ -56,6 +57,7 @@ describe.skipIf(!serverUrl)('what pipectl process loads on the PostgreSQL server
     // The recorder saw what a worker does need, so the absences above mean something.
     expect(has('/node_modules/pg/'), modules.join('\n')).toBe(true);
     expect(has('/dist/vendor/kysely.js')).toBe(true);
+    expect(has('/dist/vendor/oclif-core.js')).toBe(true);
     expect(has('/dist/pipeline/worker/worker.js')).toBe(true);
   });
 
@@ -79,11 +81,12 @@ describe('what pipectl loads without a server', () => {
     expect(has('/dist/pipeline/stages/contact-scan-stage.js')).toBe(false);
   });
 
-  it('--help reads the oclif manifest: it loads no command, no database driver and no kysely', async () => {
+  it('--help reads the oclif manifest: it loads oclif as one module, and no command, no database driver and no kysely', async () => {
     const { result, has, modules } = await loadedBy(['--help'], {});
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('process');
-    expect(has('/node_modules/@oclif/core/'), modules.join('\n')).toBe(true);
+    expect(has('/dist/vendor/oclif-core.js'), modules.join('\n')).toBe(true);
+    expect(has('/node_modules/@oclif/core/')).toBe(false);
     expect(has('/dist/commands/')).toBe(false);
     expect(has('/dist/vendor/kysely.js')).toBe(false);
     expect(has('/node_modules/pg/')).toBe(false);
