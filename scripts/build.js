@@ -1,10 +1,11 @@
 // Compiles TypeScript to dist/, copies the SQL migrations beside their loader, bundles kysely and
-// oclif into one module each (below), and writes the oclif manifest so that `pipectl --help` does
-// not have to import every command.
-import { execFileSync } from 'node:child_process';
+// oclif into one module each (below), writes the oclif manifest so that `pipectl --help` does not
+// have to import every command, and renders the root help for bin/run.js to print as it is.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'vite';
+import { cachedArgvs, cachedHelpFile, helpEnvironment, helpFingerprint, helpKey } from '../bin/cached-help.js';
 
 const run = (cmd, args) => {
   try {
@@ -88,3 +89,20 @@ for (const entry of readdirSync('dist', { recursive: true, withFileTypes: true }
 }
 
 run(process.execPath, ['node_modules/oclif/bin/run.js', 'manifest']);
+
+// The root help, rendered by oclif as bin/run.js would print it to a pipe, for bin/run.js to print
+// without loading oclif (bin/cached-help.js says where that is valid). It is written last, so a
+// build that fails leaves none, and bin/run.js finds none while it renders here.
+const environment = { ...process.env };
+for (const name of helpEnvironment) delete environment[name];
+const texts = {};
+for (const argv of cachedArgvs) {
+  const rendered = spawnSync(process.execPath, ['bin/run.js', ...argv], { env: environment, encoding: 'utf8' });
+  if (rendered.status !== 0 || rendered.stderr !== '') {
+    console.error(`pipectl ${argv.join(' ')} failed (exit ${rendered.status}):\n${rendered.stderr}`);
+    process.exit(1);
+  }
+  texts[helpKey(argv)] = rendered.stdout;
+}
+const fingerprint = helpFingerprint(process.cwd());
+if (fingerprint !== undefined) writeFileSync(cachedHelpFile, `${JSON.stringify({ fingerprint, texts }, null, 2)}\n`);
