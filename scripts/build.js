@@ -32,16 +32,29 @@ const vendored = {
   // About 480 CommonJS modules with its dependencies. bin/run.js and every dist command import
   // this one copy, since oclif tells its errors apart with instanceof.
   '@oclif/core': { file: 'oclif-core.js', copyright: '2018 Salesforce.com' },
+  // About 30 CommonJS modules with its dependencies; every command logs through it. Its
+  // transports would not work from the bundle (they start worker threads from files beside pino's
+  // own); pipectl uses none.
+  pino: { file: 'pino.js', copyright: '2016-present Matteo Collina, David Mark Clements and the Pino contributors' },
+  // About 30 CommonJS modules with its dependencies. A CommonJS bundle, since src/db/pg.ts loads it
+  // with require() while it lends pg a navigator; pg-native and pg-cloudflare stay outside (pg
+  // requires them only when asked for native bindings or inside a Cloudflare Worker).
+  pg: { file: 'pg.cjs', copyright: '2010 - 2021 Brian Carlson', format: 'cjs' },
 };
 
 /**
- * Bundles `name` and its dependencies into dist/vendor/, exporting the names that Node's import of
- * the package offers (a bundle of a CommonJS package would otherwise export only a default).
+ * Bundles `name` and its dependencies into dist/vendor/: an ES module exporting the names that
+ * Node's import of the package offers (a bundle of a CommonJS package would otherwise export only
+ * a default), or with `format: 'cjs'` a CommonJS module whose exports are the package's.
  * typescript stays outside: oclif reaches for it only for TypeScript plugins in development.
  */
-async function bundle(name, { file, copyright }) {
+async function bundle(name, { file, copyright, format = 'es' }) {
   const entry = `virtual:pipectl-vendor/${name}`;
-  const names = Object.keys(await import(name)).filter((n) => n !== 'default' && n !== '__esModule');
+  const names = async () => Object.keys(await import(name)).filter((n) => n !== 'default' && n !== '__esModule');
+  const source =
+    format === 'cjs'
+      ? `module.exports = require('${name}');`
+      : `export { ${(await names()).join(', ')} } from '${name}';`;
   const pjson = JSON.parse(readFileSync(`node_modules/${name}/package.json`, 'utf8'));
   await build({
     configFile: false,
@@ -53,7 +66,7 @@ async function bundle(name, { file, copyright }) {
         name: 'pipectl-vendor-entry',
         enforce: 'pre',
         resolveId: (id) => (id.endsWith(entry) ? `\0${entry}` : undefined),
-        load: (id) => (id === `\0${entry}` ? `export { ${names.join(', ')} } from '${name}';` : undefined),
+        load: (id) => (id === `\0${entry}` ? source : undefined),
       },
     ],
     build: {
@@ -63,9 +76,9 @@ async function bundle(name, { file, copyright }) {
       minify: false,
       target: 'node20',
       rollupOptions: {
-        external: ['typescript'],
+        external: ['typescript', 'pg-native', 'pg-cloudflare'],
         output: {
-          format: 'es',
+          format,
           entryFileNames: file,
           banner: `/* ${name} ${pjson.version} (${pjson.license} License, Copyright (c) ${copyright}) and its dependencies (each under the licence in its package), bundled by scripts/build.js */`,
         },
@@ -75,7 +88,11 @@ async function bundle(name, { file, copyright }) {
 }
 for (const [name, target] of Object.entries(vendored)) await bundle(name, target);
 
-const imports = new RegExp(`(from\\s*|import\\s*\\(\\s*)'(${Object.keys(vendored).join('|')})'`, 'g');
+// `import … from 'x'`, `export … from 'x'`, `import('x')` and `require('x')`, not a mention in a comment.
+const imports = new RegExp(
+  `(^\\s*(?:import|export)\\b[^;'"]*?\\bfrom\\s*|\\b(?:import|require)\\s*\\(\\s*)'(${Object.keys(vendored).join('|')})'`,
+  'gm',
+);
 for (const entry of readdirSync('dist', { recursive: true, withFileTypes: true })) {
   if (!entry.isFile() || !entry.name.endsWith('.js') || entry.parentPath === vendor) continue;
   const file = path.join(entry.parentPath, entry.name);

@@ -51,14 +51,17 @@ describe.skipIf(!serverUrl)('what pipectl process loads on the PostgreSQL server
       '/node_modules/undici/',
       '/node_modules/kysely/',
       '/node_modules/@oclif/core/',
+      '/node_modules/pino/',
+      '/node_modules/pg/',
       // pg's Cloudflare probe loads Node's fetch unless src/db/pg.ts lends it a navigator.
       'NativeModule internal/deps/undici',
     ];
     expect(unwanted.filter(has)).toEqual([]);
     // The recorder saw what a worker does need, so the absences above mean something.
-    expect(has('/node_modules/pg/'), modules.join('\n')).toBe(true);
+    expect(has('/dist/vendor/pg.cjs'), modules.join('\n')).toBe(true);
     expect(has('/dist/vendor/kysely.js')).toBe(true);
     expect(has('/dist/vendor/oclif-core.js')).toBe(true);
+    expect(has('/dist/vendor/pino.js')).toBe(true);
     expect(has('/dist/pipeline/worker/worker.js')).toBe(true);
   });
 
@@ -92,6 +95,7 @@ describe('what pipectl loads without a server', () => {
     expect(has('/dist/commands/')).toBe(false);
     expect(has('/dist/vendor/kysely.js')).toBe(false);
     expect(has('/node_modules/pg/')).toBe(false);
+    expect(has('/dist/vendor/pg.cjs')).toBe(false);
     expect(has('@electric-sql/pglite')).toBe(false);
     // OCLIF_COLUMNS=80 (a pipe's width) makes oclif render it: the same bytes, exit code and stderr.
     const rendered = await loadedBy(['--help'], { OCLIF_COLUMNS: '80' });
