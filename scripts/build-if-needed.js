@@ -1,5 +1,6 @@
-// Builds only when dist/ is missing or older than a source file, so that `npm run demo` starts
-// at once after `npm ci` (which builds through `prepare`) and still picks up edits.
+// Builds only when dist/ is missing or older than a source file or the build itself, so that
+// `npm run demo` starts at once after `npm ci` (which builds through `prepare`) and still picks
+// up edits.
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -16,6 +17,7 @@ function newest(dir) {
 
 const built =
   existsSync('oclif.manifest.json') && existsSync('dist/commands') ? statSync('oclif.manifest.json').mtimeMs : 0;
-if (built < Math.max(newest('src'), statSync('package.json').mtimeMs)) {
+const inputs = [newest('src'), newest('bin'), ...['package.json', 'scripts/build.js'].map((f) => statSync(f).mtimeMs)];
+if (built < Math.max(...inputs)) {
   execFileSync(process.execPath, ['scripts/build.js'], { stdio: 'inherit' });
 }

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -49,13 +50,18 @@ describe.skipIf(!serverUrl)('what pipectl process loads on the PostgreSQL server
       '/node_modules/htmlparser2/',
       '/node_modules/undici/',
       '/node_modules/kysely/',
+      '/node_modules/@oclif/core/',
+      '/node_modules/pino/',
+      '/node_modules/pg/',
       // pg's Cloudflare probe loads Node's fetch unless src/db/pg.ts lends it a navigator.
       'NativeModule internal/deps/undici',
     ];
     expect(unwanted.filter(has)).toEqual([]);
     // The recorder saw what a worker does need, so the absences above mean something.
-    expect(has('/node_modules/pg/'), modules.join('\n')).toBe(true);
+    expect(has('/dist/vendor/pg.cjs'), modules.join('\n')).toBe(true);
     expect(has('/dist/vendor/kysely.js')).toBe(true);
+    expect(has('/dist/vendor/oclif-core.js')).toBe(true);
+    expect(has('/dist/vendor/pino.js')).toBe(true);
     expect(has('/dist/pipeline/worker/worker.js')).toBe(true);
   });
 
@@ -79,14 +85,50 @@ describe('what pipectl loads without a server', () => {
     expect(has('/dist/pipeline/stages/contact-scan-stage.js')).toBe(false);
   });
 
-  it('--help reads the oclif manifest: it loads no command, no database driver and no kysely', async () => {
+  it('--help to a pipe prints the help the build rendered, byte for byte, and loads no oclif, command, driver or kysely', async () => {
     const { result, has, modules } = await loadedBy(['--help'], {});
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('process');
-    expect(has('/node_modules/@oclif/core/'), modules.join('\n')).toBe(true);
+    expect(has('/bin/cached-help.js'), modules.join('\n')).toBe(true);
+    expect(has('/dist/vendor/oclif-core.js')).toBe(false);
+    expect(has('/node_modules/@oclif/core/')).toBe(false);
     expect(has('/dist/commands/')).toBe(false);
     expect(has('/dist/vendor/kysely.js')).toBe(false);
     expect(has('/node_modules/pg/')).toBe(false);
+    expect(has('/dist/vendor/pg.cjs')).toBe(false);
     expect(has('@electric-sql/pglite')).toBe(false);
+    // OCLIF_COLUMNS=80 (a pipe's width) makes oclif render it: the same bytes, exit code and stderr.
+    const rendered = await loadedBy(['--help'], { OCLIF_COLUMNS: '80' });
+    expect(rendered.has('/dist/vendor/oclif-core.js')).toBe(true);
+    expect(rendered.has('/dist/commands/')).toBe(false);
+    expect(rendered.result.stdout).toBe(result.stdout);
+    expect([rendered.result.code, rendered.result.stderr]).toEqual([result.code, result.stderr]);
+  });
+
+  it('a bare pipectl prints the cached help too, the same as oclif renders it', async () => {
+    const cached = await loadedBy([], {});
+    const rendered = await loadedBy([], { OCLIF_COLUMNS: '80' });
+    expect(cached.has('/dist/vendor/oclif-core.js')).toBe(false);
+    expect(rendered.has('/dist/vendor/oclif-core.js')).toBe(true);
+    expect(cached.result.stdout).toContain('TOPICS');
+    expect([cached.result.code, cached.result.stdout, cached.result.stderr]).toEqual([
+      rendered.result.code,
+      rendered.result.stdout,
+      rendered.result.stderr,
+    ]);
+  });
+
+  it('renders the help with oclif when the package is not the one the build cached it for', () => {
+    // A copy of the package whose package.json has another description: the cached text is stale there.
+    const copy = mkdtempSync(path.join(folder, 'package-'));
+    cpSync('bin', path.join(copy, 'bin'), { recursive: true });
+    cpSync('oclif.manifest.json', path.join(copy, 'oclif.manifest.json'));
+    for (const name of ['dist', 'node_modules']) symlinkSync(path.resolve(name), path.join(copy, name));
+    const pjson = JSON.parse(readFileSync('package.json', 'utf8'));
+    const description = 'A description that the build never saw.';
+    writeFileSync(path.join(copy, 'package.json'), JSON.stringify({ ...pjson, description }));
+    const r = spawnSync(process.execPath, [path.join(copy, 'bin/run.js'), '--help'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe(description);
   });
 });
