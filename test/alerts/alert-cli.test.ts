@@ -4,9 +4,9 @@ import type { AlertedCheckRun } from '../../src/alerts/check-and-alert.js';
 import type { SlackMessage } from '../../src/alerts/slack-message.js';
 import type { Database } from '../../src/db/schema.js';
 import { useCliDatabase } from '../checks/cli-database.js';
-import { addJobs, ago, emptyTables } from '../checks/pipeline-rows.js';
 import { type CliResult, runCli } from '../helpers/cli.js';
 import { backends } from '../helpers/databases.js';
+import { addJobs, ago, emptyTables } from '../helpers/rows.js';
 import { type SlackStub, type StubAnswer, startSlackStub } from './slack-stub.js';
 
 // `pipectl check --slack` as cron runs it: the built CLI (`npm run build` first), the shipped

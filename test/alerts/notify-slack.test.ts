@@ -13,8 +13,8 @@ import type { SlackMessage } from '../../src/alerts/slack-message.js';
 import type { Backend } from '../../src/db/open-database.js';
 import type { Database } from '../../src/db/schema.js';
 import { ExitCode } from '../../src/errors.js';
-import { addJobs, ago, emptyTables } from '../checks/pipeline-rows.js';
 import { backends, useTestDatabase } from '../helpers/databases.js';
+import { addJobs, ago, emptyTables } from '../helpers/rows.js';
 import { type SlackStub, startSlackStub } from './slack-stub.js';
 
 // The Slack step as `pipectl check --slack` runs it (checkAndAlert), in-process against both

@@ -4,6 +4,7 @@ import { assessImpact } from '../../src/audit/assess-impact.js';
 import type { Database } from '../../src/db/schema.js';
 import { runCli } from '../helpers/cli.js';
 import { backends, useTestDatabase } from '../helpers/databases.js';
+import { emptyTables } from '../helpers/rows.js';
 import { serverUrl } from '../helpers/test-env.js';
 
 /**
@@ -37,7 +38,7 @@ describe.each(backends)('audit impact zero-output streaks on $name', ({ name, sk
     const t = useTestDatabase(name);
 
     beforeEach(async () => {
-      await sql`truncate domains, jobs, job_events, sitemap_files, pages, contacts, workers cascade`.execute(t.db);
+      await emptyTables(t.db);
     });
 
     it('three domains submitted 69 days ago and nothing since: a 70-day streak at every stage, still going', async () => {

@@ -8,6 +8,7 @@ import { resolveDomainFilter } from '../../src/jobs/resolve-domain-filter.js';
 import { planRequeue, requeueDomains } from '../../src/requeue/requeue-domains.js';
 import { runCli } from '../helpers/cli.js';
 import { backends, useTestDatabase } from '../helpers/databases.js';
+import { emptyTables } from '../helpers/rows.js';
 import { serverUrl } from '../helpers/test-env.js';
 
 const nobody = '00000000-0000-0000-0000-000000000000';
@@ -20,7 +21,7 @@ describe.each(backends)('operator targets on $name', ({ name, skip }) => {
     let failedJob = '';
 
     beforeEach(async () => {
-      await sql`truncate domains, jobs, job_events, sitemap_files, pages, contacts, workers cascade`.execute(t.db);
+      await emptyTables(t.db);
       // Inserted by plain SQL, as the README allows, in a non-canonical form.
       const { rows } = await sql<{ job_id: string }>`
         with d as (

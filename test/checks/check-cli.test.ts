@@ -9,8 +9,8 @@ import type { CheckRun } from '../../src/checks/check-result.js';
 import type { Database } from '../../src/db/schema.js';
 import { binPath, runCli } from '../helpers/cli.js';
 import { backends } from '../helpers/databases.js';
+import { addDomain, addPage, addSitemapFile, ago, emptyTables } from '../helpers/rows.js';
 import { useCliDatabase } from './cli-database.js';
-import { addDomain, addPage, addSitemapFile, ago, emptyTables } from './pipeline-rows.js';
 
 // These tests run the built CLI (`npm run build` first), as cron and CI do.
 

@@ -12,6 +12,7 @@ import { releaseJobs } from '../../src/pipeline/queue/release-jobs.js';
 import { rescueExpiredLeases } from '../../src/pipeline/queue/rescue-expired-leases.js';
 import { backends, useTestDatabase } from '../helpers/databases.js';
 import { insertNoopJobs } from '../helpers/jobs.js';
+import { emptyTables } from '../helpers/rows.js';
 
 describe('retryDelayMs', () => {
   it('grows exponentially with jitter in the upper half, and is capped', () => {
@@ -38,7 +39,7 @@ describe.each(backends)('the queue on $name', ({ name, skip }) => {
         .execute();
 
     beforeEach(async () => {
-      await sql`truncate domains, jobs, job_events, workers cascade`.execute(t.db);
+      await emptyTables(t.db);
     });
 
     it('claims in priority then run_at order, consuming an attempt and recording the transition', async () => {

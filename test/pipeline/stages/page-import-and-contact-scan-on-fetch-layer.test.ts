@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/schema.js';
 import { parseConnectToList } from '../../../src/fetch/connect-to.js';
@@ -10,6 +10,7 @@ import { PermanentJobError } from '../../../src/pipeline/stage.js';
 import { createContactScanStage, fetchLayerPageAccess } from '../../../src/pipeline/stages/contact-scan-stage.js';
 import { createPageImportStage, fetchLayerSitemapSource } from '../../../src/pipeline/stages/page-import-stage.js';
 import { backends, useTestDatabase } from '../../helpers/databases.js';
+import { emptyTables } from '../../helpers/rows.js';
 import { type FixtureServer, startFixtureSites } from './fixture-sites.js';
 import { claimAll, runOnly, runPendingJobs } from './run-stage-job.js';
 
@@ -77,7 +78,7 @@ describe.each(backends)('the WF5/WF7 stages on the fetch layer, on $name', ({ na
       await server.close();
     });
     beforeEach(async () => {
-      await sql`truncate domains, jobs, job_events cascade`.execute(t.db);
+      await emptyTables(t.db);
     });
 
     it('imports a gzip sitemap and scans its pages, honouring robots.txt', async () => {
@@ -146,7 +147,7 @@ describe.each(backends)('the WF5/WF7 stages on the fetch layer, on $name', ({ na
       await expect(runOnly(t.db, stage, missing)).rejects.toThrow(PermanentJobError);
       await expect(runOnly(t.db, stage, missing)).rejects.toThrow('HTTP 404 for http://www.muster.de/weg.xml');
 
-      await sql`truncate domains, jobs, job_events cascade`.execute(t.db);
+      await emptyTables(t.db);
       await seedFile(t.db, 'www.muster.de', 'http://www.muster.de/sitemap_index.xml');
       const [index] = await claimAll(t.db, 'page_import');
       if (index === undefined) throw new Error('no job claimed');

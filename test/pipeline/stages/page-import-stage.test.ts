@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/schema.js';
 import { enqueueJobs } from '../../../src/pipeline/queue/enqueue-jobs.js';
@@ -9,6 +9,7 @@ import {
   type SitemapEntrySource,
 } from '../../../src/pipeline/stages/page-import-stage.js';
 import { backends, useTestDatabase } from '../../helpers/databases.js';
+import { emptyTables } from '../../helpers/rows.js';
 import { entry, memoryEntrySource } from './fixture-sites.js';
 import { claimAll, commitOnly, requeue, runOnly, runPendingJobs, silentLogger } from './run-stage-job.js';
 
@@ -71,7 +72,7 @@ describe.each(backends)('the page_import stage on $name', ({ name, skip }) => {
     const t = useTestDatabase(name);
 
     beforeEach(async () => {
-      await sql`truncate domains, jobs, job_events cascade`.execute(t.db);
+      await emptyTables(t.db);
     });
 
     describe('a sitemap with fields, duplicates, off-site and invalid entries', () => {

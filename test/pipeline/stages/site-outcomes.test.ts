@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { domainVerdict } from '../../../src/audit/domain-verdict.js';
@@ -9,6 +8,7 @@ import { HttpClient } from '../../../src/fetch/http-client.js';
 import { createStageRegistry } from '../../../src/pipeline/stages/registry.js';
 import { Worker } from '../../../src/pipeline/worker/worker.js';
 import { backends, useTestDatabase } from '../../helpers/databases.js';
+import { emptyTables } from '../../helpers/rows.js';
 
 const logger = pino({ level: 'silent' });
 const xml = (body: string) => ({ body: `<?xml version="1.0" encoding="UTF-8"?>\n${body}` });
@@ -76,7 +76,7 @@ describe.each(backends)('WF4 outcomes of odd sites on $name', ({ name, skip }) =
     const t = useTestDatabase(name);
 
     beforeEach(async () => {
-      await sql`truncate domains, jobs, job_events, workers cascade`.execute(t.db);
+      await emptyTables(t.db);
     });
 
     /** Queues the domain, runs a real worker until idle, and returns what WF4 left behind. */
