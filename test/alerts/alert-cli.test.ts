@@ -45,7 +45,7 @@ describe.each(backends)('pipectl check --slack on $name', ({ name, skip }) => {
 
     const env = () => ({ ...cli.env, SLACK_WEBHOOK_URL: stub.url, PIPECTL_ENV: 'ci' });
     const check = (args: string[] = [], extra: Record<string, string | undefined> = {}) =>
-      runCli(['check', '--slack', ...args], { ...env(), ...extra });
+      runCli(['check', '--slack', ...args], { env: { ...env(), ...extra } });
     /** The webhook is a secret: not the URL, not its path, not its token, anywhere. */
     const expectNoSecret = (r: CliResult) => {
       for (const secret of [stub.url, stub.token, 'T0STUB000/B0STUB000']) {
@@ -186,7 +186,7 @@ describe.each(backends)('pipectl check --slack on $name', ({ name, skip }) => {
 
     it('--slack-dry-run prints the payload alone on stdout, posts nothing and changes no state', async () => {
       await cli.use(stall);
-      const r = await runCli(['check', '--slack-dry-run', '--env-name', 'staging'], env());
+      const r = await runCli(['check', '--slack-dry-run', '--env-name', 'staging'], { env: env() });
       expect(r.code).toBe(1);
       expectNoSecret(r);
       expect(stub.requests).toHaveLength(0);
@@ -218,7 +218,7 @@ describe.each(backends)('pipectl check --slack on $name', ({ name, skip }) => {
 
     it('takes the webhook from --slack-webhook too, and still never prints it', async () => {
       await cli.use(stall);
-      const r = await runCli(['check', '--slack', '--slack-webhook', stub.url, '--json'], cli.env);
+      const r = await runCli(['check', '--slack', '--slack-webhook', stub.url, '--json'], { env: cli.env });
       expect(r.code).toBe(1);
       expectNoSecret(r);
       expect(stub.delivered).toHaveLength(1);

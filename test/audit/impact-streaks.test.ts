@@ -105,7 +105,7 @@ describe.each(backends)('audit impact zero-output streaks on $name', ({ name, sk
 // Every format carries the streak in its summary line.
 describe.skipIf(!serverUrl)('audit impact from the command line: the incident replay', () => {
   const t = useTestDatabase('postgres');
-  const cli = (...args: string[]) => runCli(args, { DATABASE_URL: t.url });
+  const cli = (...args: string[]) => runCli(args, { env: { DATABASE_URL: t.url } });
   const streak = /longest zero-output streak: 70 days \(\d{4}-\d\d-\d\d → \d{4}-\d\d-\d\d, still going\)/;
 
   it('reports the 70-day streak in the summary line of the table, markdown and JSON', async () => {

@@ -210,7 +210,7 @@ describe.skipIf(!serverUrl)('pipectl process workers on PostgreSQL', () => {
   it('domains add rejects junk line by line and still adds the valid names (exit 1)', async () => {
     const r = await runCli(
       ['domains', 'add', '--json', 'Example.COM', 'not a domain', 'https://shop.example.org/x', '127.0.0.1'],
-      env(),
+      { env: env() },
     );
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout);
