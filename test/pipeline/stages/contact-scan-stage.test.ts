@@ -2,10 +2,11 @@ import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/schema.js';
 import { createContactScanStage, enqueueContactScans } from '../../../src/pipeline/stages/contact-scan-stage.js';
+import { type FixtureServer, startFixtureSites } from '../../fixtures/site-server.js';
 import { backends, useTestDatabase } from '../../helpers/databases.js';
 import { emptyTables } from '../../helpers/rows.js';
-import { type FixtureServer, loopbackFetcher, robotsTxtPolicy, startFixtureSites } from './fixture-sites.js';
 import { claimAll, commitOnly, requeue, runOnly, runPendingJobs, silentLogger } from './run-stage-job.js';
+import { loopbackFetcher, robotsTxtPolicy } from './stage-doubles.js';
 
 const userAgent = 'pipectl-test';
 const page = (body: string) => ({ body: `<!doctype html><html><body>${body}</body></html>` });

@@ -9,9 +9,9 @@ import { enqueueJobs } from '../../../src/pipeline/queue/enqueue-jobs.js';
 import { PermanentJobError } from '../../../src/pipeline/stage.js';
 import { createContactScanStage, fetchLayerPageAccess } from '../../../src/pipeline/stages/contact-scan-stage.js';
 import { createPageImportStage, fetchLayerSitemapSource } from '../../../src/pipeline/stages/page-import-stage.js';
+import { type FixtureServer, startFixtureSites } from '../../fixtures/site-server.js';
 import { backends, useTestDatabase } from '../../helpers/databases.js';
 import { emptyTables } from '../../helpers/rows.js';
-import { type FixtureServer, startFixtureSites } from './fixture-sites.js';
 import { claimAll, runOnly, runPendingJobs } from './run-stage-job.js';
 
 const userAgent = 'pipectl-test/1';

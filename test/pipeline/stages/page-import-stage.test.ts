@@ -10,8 +10,8 @@ import {
 } from '../../../src/pipeline/stages/page-import-stage.js';
 import { backends, useTestDatabase } from '../../helpers/databases.js';
 import { emptyTables } from '../../helpers/rows.js';
-import { entry, memoryEntrySource } from './fixture-sites.js';
 import { claimAll, commitOnly, requeue, runOnly, runPendingJobs, silentLogger } from './run-stage-job.js';
+import { entry, memoryEntrySource } from './stage-doubles.js';
 
 /** A domain, one of its sitemap files, and the file's page_import job, as WF4's commit leaves them. */
 async function seedFile(db: Kysely<Database>, domain: string, url: string, kind = 'urlset') {
