@@ -5,7 +5,7 @@ import { createPgPool } from '../../src/db/pg-pool.js';
 import type { Database } from '../../src/db/schema.js';
 import { createStageRegistry } from '../../src/pipeline/stages/registry.js';
 import { Worker } from '../../src/pipeline/worker/worker.js';
-import { createNoopRuns, insertNoopJobs } from '../../test/helpers/jobs.js';
+import { createNoopRuns, insertNoopJobs } from '../shared/noop-jobs.js';
 import { type RunContext, type RunResult, settleAfterLoad } from './bench-database.js';
 import { measure } from './cpu-meter.js';
 import type { StatementProfile } from './statement-profile.js';
