@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ChecksConfigError, type ConfigProblem, formatProblem } from '../../src/checks/checks-config-error.js';
+import type { ChecksConfigError } from '../../src/checks/checks-config-error.js';
 import { loadChecksFile } from '../../src/checks/load-checks-file.js';
 import { parseChecksFile } from '../../src/checks/parse-checks-file.js';
 import { shippedChecksPath } from '../../src/checks/resolve-checks-path.js';
-
-/** The problems a file has, as `line:column: message` lines. */
-function problemsOf(source: string): string[] {
-  try {
-    parseChecksFile(source, 'checks.yml');
-  } catch (err) {
-    if (err instanceof ChecksConfigError) return err.problems.map((p: ConfigProblem) => formatProblem(p));
-    throw err;
-  }
-  return [];
-}
+import { problemsOf } from './problems-of.js';
 
 const valid = `checks:
   - name: old-jobs
