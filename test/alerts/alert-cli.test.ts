@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { AlertedCheckRun } from '../../src/alerts/check-and-alert.js';
 import type { SlackMessage } from '../../src/alerts/slack-message.js';
 import type { Database } from '../../src/db/schema.js';
@@ -7,7 +7,7 @@ import { useCliDatabase } from '../checks/cli-database.js';
 import { type CliResult, runCli } from '../helpers/cli.js';
 import { backends } from '../helpers/databases.js';
 import { addJobs, ago, emptyTables } from '../helpers/rows.js';
-import { type SlackStub, type StubAnswer, startSlackStub } from './slack-stub.js';
+import { type StubAnswer, useSlackStub } from './slack-stub.js';
 
 // `pipectl check --slack` as cron runs it: the built CLI (`npm run build` first), the shipped
 // checks.yml, and a local stand-in for Slack. A pending job that no worker takes makes two
@@ -31,15 +31,8 @@ describe.each(backends)('pipectl check --slack on $name', ({ name, skip }) => {
   // Each CLI run on PGlite loads the embedded database from disk: allow for several per test.
   describe.skipIf(skip)(name, { timeout: 180_000 }, () => {
     const cli = useCliDatabase(name);
-    let stub: SlackStub;
-    beforeAll(async () => {
-      stub = await startSlackStub();
-    });
-    afterAll(async () => {
-      await stub.close();
-    });
+    const stub = useSlackStub();
     beforeEach(async () => {
-      stub.reset();
       await cli.use(emptyTables);
     });
 

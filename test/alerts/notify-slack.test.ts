@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { type AlertedCheckRun, checkAndAlert } from '../../src/alerts/check-and-alert.js';
 import type { DeliveryPolicy } from '../../src/alerts/deliver-slack-message.js';
 import type { SlackAlertOptions } from '../../src/alerts/notify-slack.js';
@@ -15,7 +15,7 @@ import type { Database } from '../../src/db/schema.js';
 import { ExitCode } from '../../src/errors.js';
 import { backends, useTestDatabase } from '../helpers/databases.js';
 import { addJobs, ago, emptyTables } from '../helpers/rows.js';
-import { type SlackStub, startSlackStub } from './slack-stub.js';
+import { useSlackStub } from './slack-stub.js';
 
 // The Slack step as `pipectl check --slack` runs it (checkAndAlert), in-process against both
 // backends and a local stand-in for Slack. Time moves by shifting alert_state's timestamps back:
@@ -52,15 +52,8 @@ const fast: DeliveryPolicy = { maxAttempts: 3, attemptTimeoutMs: 2000, totalTime
 describe.each(backends)('Slack alerts on $name', ({ name, skip }) => {
   describe.skipIf(skip)(name, () => {
     const t = useTestDatabase(name);
-    let stub: SlackStub;
-    beforeAll(async () => {
-      stub = await startSlackStub();
-    });
-    afterAll(async () => {
-      await stub.close();
-    });
+    const stub = useSlackStub();
     beforeEach(async () => {
-      stub.reset();
       await emptyTables(t.db);
     });
 
