@@ -57,9 +57,14 @@ describe.each(backends)('Slack alerts on $name', ({ name, skip }) => {
       await emptyTables(t.db);
     });
 
-    const run = (slack: Partial<SlackAlertOptions> = {}, db: Kysely<Database> = t.db): Promise<AlertedCheckRun> =>
+    /** Runs the checks of `files` on this database (or `db`), alerting the stub. */
+    const alertFrom = (
+      files: Pick<Parameters<typeof checkAndAlert>[0], 'config' | 'only'>,
+      slack: Partial<SlackAlertOptions> = {},
+      db: Kysely<Database> = t.db,
+    ): Promise<AlertedCheckRun> =>
       checkAndAlert({
-        config: checksFile,
+        ...files,
         cwd: process.cwd(),
         openDatabase: async () => ({
           db,
@@ -70,6 +75,8 @@ describe.each(backends)('Slack alerts on $name', ({ name, skip }) => {
         }),
         slack: { webhookUrl: stub.url, dryRun: false, envName: 'test', host: 'ci', delivery: fast, ...slack },
       });
+    const run = (slack: Partial<SlackAlertOptions> = {}, db: Kysely<Database> = t.db): Promise<AlertedCheckRun> =>
+      alertFrom({ config: checksFile }, slack, db);
 
     /** Moves the alert history back in time, as if `minutes` had passed. */
     const later = (minutes: number) =>
@@ -223,19 +230,7 @@ describe.each(backends)('Slack alerts on $name', ({ name, skip }) => {
         writeFileSync(file, text);
         return file;
       };
-      const runFile = (config: string, slack: Partial<SlackAlertOptions> = {}) =>
-        checkAndAlert({
-          config,
-          cwd: process.cwd(),
-          openDatabase: async () => ({
-            db: t.db,
-            backend: name as Backend,
-            location: name,
-            migrated: [],
-            close: async () => {},
-          }),
-          slack: { webhookUrl: stub.url, dryRun: false, envName: 'test', host: 'ci', delivery: fast, ...slack },
-        });
+      const runFile = (config: string, slack: Partial<SlackAlertOptions> = {}) => alertFrom({ config }, slack);
       const rows = () =>
         t.db
           .selectFrom('alert_state')
@@ -282,19 +277,7 @@ describe.each(backends)('Slack alerts on $name', ({ name, skip }) => {
         await addJobs(t.db, 1, { runAt: ago('5 minutes') });
         const file = fileWith(`checks:\n${backlogCheck}${otherCheck}`);
         await runFile(file);
-        const only = await checkAndAlert({
-          config: file,
-          cwd: process.cwd(),
-          only: ['other'],
-          openDatabase: async () => ({
-            db: t.db,
-            backend: name as Backend,
-            location: name,
-            migrated: [],
-            close: async () => {},
-          }),
-          slack: { webhookUrl: stub.url, dryRun: false, envName: 'test', host: 'ci', delivery: fast },
-        });
+        const only = await alertFrom({ config: file, only: ['other'] });
         expect(only.slack).toMatchObject({ posted: false, removed: [], resolved: [] });
         expect(await rows()).toContainEqual(
           expect.objectContaining({ check_name: 'backlog', notified_status: 'fail' }),
