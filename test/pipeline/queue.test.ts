@@ -226,23 +226,9 @@ describe.each(backends)('the queue on $name', ({ name, skip }) => {
 
     it('releases jobs at shutdown back to pending, giving the attempt back', async () => {
       await insertNoopJobs(t.db, 2);
-      const jobs = await claim('w1', 2);
-      expect(
-        await releaseJobs(
-          t.db,
-          'w2',
-          jobs.map((j) => j.job_id),
-          'not mine',
-        ),
-      ).toBe(0);
-      expect(
-        await releaseJobs(
-          t.db,
-          'w1',
-          jobs.map((j) => j.job_id),
-          'worker shutting down',
-        ),
-      ).toBe(2);
+      const ids = (await claim('w1', 2)).map((j) => j.job_id);
+      expect(await releaseJobs(t.db, 'w2', ids, 'not mine')).toBe(0);
+      expect(await releaseJobs(t.db, 'w1', ids, 'worker shutting down')).toBe(2);
       expect(await t.db.selectFrom('jobs').select(['status', 'attempts', 'locked_by']).execute()).toEqual([
         { status: 'pending', attempts: 0, locked_by: null },
         { status: 'pending', attempts: 0, locked_by: null },
