@@ -1,11 +1,8 @@
 import { gzipSync } from 'node:zlib';
-import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Database } from '../../../src/db/schema.js';
 import { parseConnectToList } from '../../../src/fetch/connect-to.js';
 import { HttpClient } from '../../../src/fetch/http-client.js';
 import { RobotsCache } from '../../../src/fetch/robots-cache.js';
-import { enqueueJobs } from '../../../src/pipeline/queue/enqueue-jobs.js';
 import { PermanentJobError } from '../../../src/pipeline/stage.js';
 import { createContactScanStage, fetchLayerPageAccess } from '../../../src/pipeline/stages/contact-scan-stage.js';
 import { createPageImportStage, fetchLayerSitemapSource } from '../../../src/pipeline/stages/page-import-stage.js';
@@ -13,6 +10,7 @@ import { type FixtureServer, startFixtureSites } from '../../fixtures/site-serve
 import { backends, useTestDatabase } from '../../helpers/databases.js';
 import { emptyTables } from '../../helpers/rows.js';
 import { claimAll, runOnly, runPendingJobs } from './run-stage-job.js';
+import { seedFile } from './seed-file.js';
 
 const userAgent = 'pipectl-test/1';
 const sitemapXml = `<?xml version="1.0" encoding="UTF-8"?>
@@ -42,23 +40,6 @@ const sites = {
     '/seite': { body: '<p>info@down.de</p>' },
   },
 };
-
-async function seedFile(db: Kysely<Database>, domain: string, url: string) {
-  const { id: domainId } = await db
-    .insertInto('domains')
-    .values({ domain, sitemap_analysis_status: 'processing' })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const { id: fileId } = await db
-    .insertInto('sitemap_files')
-    .values({ domain_id: domainId, url, kind: 'urlset' })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await db
-    .transaction()
-    .execute((trx) => enqueueJobs(trx, [{ jobType: 'page_import', domainId, sitemapFileId: fileId }]));
-  return { domainId, fileId };
-}
 
 describe.each(backends)('the WF5/WF7 stages on the fetch layer, on $name', ({ name, skip }) => {
   describe.skipIf(skip)(name, () => {
