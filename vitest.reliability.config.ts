@@ -13,6 +13,8 @@ export default defineConfig({
   test: {
     include: ['test/reliability/**/*.test.ts'],
     globalSetup: ['test/helpers/global-setup.ts'],
+    // Fails a test that leaves an in-process Worker running.
+    setupFiles: ['test/helpers/setup.ts'],
     fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 60_000,

@@ -42,10 +42,10 @@ describe('one duration grammar for flags and checks.yml', { timeout: 120_000 }, 
 
   it('reports an out-of-range flag as usage (exit 2), not unexpected', async () => {
     const env = { PIPECTL_DATA_DIR: path.join(mkdtempSync(path.join(os.tmpdir(), 'pipectl-dur-')), 'data') };
-    const r = await runCli(['audit', 'stuck', '--older-than', '99999999999999999999d', '--json'], env);
+    const r = await runCli(['audit', 'stuck', '--older-than', '99999999999999999999d', '--json'], { env });
     expect(r.code).toBe(2);
     expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'usage', exitCode: 2 });
-    const clock = await runCli(['audit', 'stuck', '--older-than', '00:15:00'], env);
+    const clock = await runCli(['audit', 'stuck', '--older-than', '00:15:00'], { env });
     expect(clock.code).toBe(0);
     expect(clock.stdout).toContain('nothing stuck for longer than 15m');
   });

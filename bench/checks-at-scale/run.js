@@ -18,9 +18,9 @@ import { shippedChecksPath } from '../../dist/checks/resolve-checks-path.js';
 import { compileCheckQuery } from '../../dist/checks/run-check.js';
 import { runChecks } from '../../dist/checks/run-checks.js';
 import { migrateToLatest } from '../../dist/db/migrator.js';
+import { admin, serverUrl, withDatabase } from '../shared/bench-server.js';
 import { generate, scaleBy } from './generate.js';
 
-const serverUrl = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const database = 'pipectl_bench_checks';
 const runs = 5;
 const goalMs = 2000;
@@ -31,25 +31,10 @@ const scaleArg = process.argv.indexOf('--scale');
 const scale = scaleBy(scaleArg === -1 ? 1 : Number(process.argv[scaleArg + 1]));
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-const withDatabase = (url, name) => {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-};
 const benchUrl = withDatabase(serverUrl, database);
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const ms = (value) => (value < 1000 ? `${value.toFixed(1)} ms` : `${(value / 1000).toFixed(2)} s`);
 const log = (line = '') => process.stdout.write(`${line}\n`);
-
-async function admin(statement) {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
 
 /** The scan nodes of a JSON plan, as `Index Scan using jobs_lease_idx on jobs`, in plan order. */
 function scans(plan, out = []) {

@@ -6,7 +6,7 @@ import type { Database } from '../../src/db/schema.js';
 import type { StageHandler } from '../../src/pipeline/stage.js';
 import { noopStage } from '../../src/pipeline/stages/noop-stage.js';
 import { Worker } from '../../src/pipeline/worker/worker.js';
-import { createNoopRuns, insertNoopJobs } from '../../test/helpers/jobs.js';
+import { createNoopRuns, insertNoopJobs } from '../shared/noop-jobs.js';
 import { type RunContext, type RunResult, settleAfterLoad } from './bench-database.js';
 import { measure } from './cpu-meter.js';
 import type { StatementProfile } from './statement-profile.js';

@@ -1,13 +1,13 @@
 import { type Kysely, sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { AlertedCheckRun } from '../../src/alerts/check-and-alert.js';
 import type { SlackMessage } from '../../src/alerts/slack-message.js';
 import type { Database } from '../../src/db/schema.js';
 import { useCliDatabase } from '../checks/cli-database.js';
-import { addJobs, ago, emptyTables } from '../checks/pipeline-rows.js';
 import { type CliResult, runCli } from '../helpers/cli.js';
 import { backends } from '../helpers/databases.js';
-import { type SlackStub, type StubAnswer, startSlackStub } from './slack-stub.js';
+import { addJobs, ago, emptyTables } from '../helpers/rows.js';
+import { type StubAnswer, useSlackStub } from './slack-stub.js';
 
 // `pipectl check --slack` as cron runs it: the built CLI (`npm run build` first), the shipped
 // checks.yml, and a local stand-in for Slack. A pending job that no worker takes makes two
@@ -31,21 +31,14 @@ describe.each(backends)('pipectl check --slack on $name', ({ name, skip }) => {
   // Each CLI run on PGlite loads the embedded database from disk: allow for several per test.
   describe.skipIf(skip)(name, { timeout: 180_000 }, () => {
     const cli = useCliDatabase(name);
-    let stub: SlackStub;
-    beforeAll(async () => {
-      stub = await startSlackStub();
-    });
-    afterAll(async () => {
-      await stub.close();
-    });
+    const stub = useSlackStub();
     beforeEach(async () => {
-      stub.reset();
       await cli.use(emptyTables);
     });
 
     const env = () => ({ ...cli.env, SLACK_WEBHOOK_URL: stub.url, PIPECTL_ENV: 'ci' });
     const check = (args: string[] = [], extra: Record<string, string | undefined> = {}) =>
-      runCli(['check', '--slack', ...args], { ...env(), ...extra });
+      runCli(['check', '--slack', ...args], { env: { ...env(), ...extra } });
     /** The webhook is a secret: not the URL, not its path, not its token, anywhere. */
     const expectNoSecret = (r: CliResult) => {
       for (const secret of [stub.url, stub.token, 'T0STUB000/B0STUB000']) {
@@ -186,7 +179,7 @@ describe.each(backends)('pipectl check --slack on $name', ({ name, skip }) => {
 
     it('--slack-dry-run prints the payload alone on stdout, posts nothing and changes no state', async () => {
       await cli.use(stall);
-      const r = await runCli(['check', '--slack-dry-run', '--env-name', 'staging'], env());
+      const r = await runCli(['check', '--slack-dry-run', '--env-name', 'staging'], { env: env() });
       expect(r.code).toBe(1);
       expectNoSecret(r);
       expect(stub.requests).toHaveLength(0);
@@ -218,7 +211,7 @@ describe.each(backends)('pipectl check --slack on $name', ({ name, skip }) => {
 
     it('takes the webhook from --slack-webhook too, and still never prints it', async () => {
       await cli.use(stall);
-      const r = await runCli(['check', '--slack', '--slack-webhook', stub.url, '--json'], cli.env);
+      const r = await runCli(['check', '--slack', '--slack-webhook', stub.url, '--json'], { env: cli.env });
       expect(r.code).toBe(1);
       expectNoSecret(r);
       expect(stub.delivered).toHaveLength(1);

@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { alertDefaults } from '../../src/checks/check-definition.js';
-import { ChecksConfigError, formatProblem } from '../../src/checks/checks-config-error.js';
 import { loadChecksFile } from '../../src/checks/load-checks-file.js';
 import { parseChecksFile } from '../../src/checks/parse-checks-file.js';
 import { shippedChecksPath } from '../../src/checks/resolve-checks-path.js';
+import { problemsOf } from '../checks/problems-of.js';
 
 // The alerting keys of checks.yml: repeat_interval, notify_on_warn and slack_mention, per check
 // and under defaults:, validated with line and column like every other key.
-
-function problemsOf(source: string): string[] {
-  try {
-    parseChecksFile(source, 'checks.yml');
-  } catch (err) {
-    if (err instanceof ChecksConfigError) return err.problems.map(formatProblem);
-    throw err;
-  }
-  return [];
-}
 
 describe('alert settings in checks.yml', () => {
   it('default to a 4 h repeat, no warnings, no mention', () => {

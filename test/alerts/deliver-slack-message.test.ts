@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type DeliveryPolicy,
   deliverSlackMessage,
@@ -8,7 +8,7 @@ import {
 import { SlackDeliveryError } from '../../src/alerts/slack-delivery-error.js';
 import type { SlackMessage } from '../../src/alerts/slack-message.js';
 import { ExitCode } from '../../src/errors.js';
-import { type SlackStub, type StubAnswer, startSlackStub } from './slack-stub.js';
+import { type StubAnswer, startSlackStub, useSlackStub } from './slack-stub.js';
 
 const message: SlackMessage = {
   text: 'pipectl · test: 1 failing — firing: a',
@@ -23,14 +23,7 @@ const message: SlackMessage = {
 /** Quick retries, so that the suite does not wait seconds per case. */
 const fast: DeliveryPolicy = { maxAttempts: 3, attemptTimeoutMs: 2000, totalTimeoutMs: 6000, backoffBaseMs: 50 };
 
-let stub: SlackStub;
-beforeAll(async () => {
-  stub = await startSlackStub();
-});
-afterAll(async () => {
-  await stub.close();
-});
-beforeEach(() => stub.reset());
+const stub = useSlackStub();
 
 async function failure(policy: DeliveryPolicy = fast, url = stub.url): Promise<SlackDeliveryError> {
   try {

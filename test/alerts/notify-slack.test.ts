@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { type AlertedCheckRun, checkAndAlert } from '../../src/alerts/check-and-alert.js';
 import type { DeliveryPolicy } from '../../src/alerts/deliver-slack-message.js';
 import type { SlackAlertOptions } from '../../src/alerts/notify-slack.js';
@@ -13,9 +13,9 @@ import type { SlackMessage } from '../../src/alerts/slack-message.js';
 import type { Backend } from '../../src/db/open-database.js';
 import type { Database } from '../../src/db/schema.js';
 import { ExitCode } from '../../src/errors.js';
-import { addJobs, ago, emptyTables } from '../checks/pipeline-rows.js';
 import { backends, useTestDatabase } from '../helpers/databases.js';
-import { type SlackStub, startSlackStub } from './slack-stub.js';
+import { addJobs, ago, emptyTables } from '../helpers/rows.js';
+import { useSlackStub } from './slack-stub.js';
 
 // The Slack step as `pipectl check --slack` runs it (checkAndAlert), in-process against both
 // backends and a local stand-in for Slack. Time moves by shifting alert_state's timestamps back:
@@ -52,21 +52,19 @@ const fast: DeliveryPolicy = { maxAttempts: 3, attemptTimeoutMs: 2000, totalTime
 describe.each(backends)('Slack alerts on $name', ({ name, skip }) => {
   describe.skipIf(skip)(name, () => {
     const t = useTestDatabase(name);
-    let stub: SlackStub;
-    beforeAll(async () => {
-      stub = await startSlackStub();
-    });
-    afterAll(async () => {
-      await stub.close();
-    });
+    const stub = useSlackStub();
     beforeEach(async () => {
-      stub.reset();
       await emptyTables(t.db);
     });
 
-    const run = (slack: Partial<SlackAlertOptions> = {}, db: Kysely<Database> = t.db): Promise<AlertedCheckRun> =>
+    /** Runs the checks of `files` on this database (or `db`), alerting the stub. */
+    const alertFrom = (
+      files: Pick<Parameters<typeof checkAndAlert>[0], 'config' | 'only'>,
+      slack: Partial<SlackAlertOptions> = {},
+      db: Kysely<Database> = t.db,
+    ): Promise<AlertedCheckRun> =>
       checkAndAlert({
-        config: checksFile,
+        ...files,
         cwd: process.cwd(),
         openDatabase: async () => ({
           db,
@@ -77,6 +75,8 @@ describe.each(backends)('Slack alerts on $name', ({ name, skip }) => {
         }),
         slack: { webhookUrl: stub.url, dryRun: false, envName: 'test', host: 'ci', delivery: fast, ...slack },
       });
+    const run = (slack: Partial<SlackAlertOptions> = {}, db: Kysely<Database> = t.db): Promise<AlertedCheckRun> =>
+      alertFrom({ config: checksFile }, slack, db);
 
     /** Moves the alert history back in time, as if `minutes` had passed. */
     const later = (minutes: number) =>
@@ -230,19 +230,7 @@ describe.each(backends)('Slack alerts on $name', ({ name, skip }) => {
         writeFileSync(file, text);
         return file;
       };
-      const runFile = (config: string, slack: Partial<SlackAlertOptions> = {}) =>
-        checkAndAlert({
-          config,
-          cwd: process.cwd(),
-          openDatabase: async () => ({
-            db: t.db,
-            backend: name as Backend,
-            location: name,
-            migrated: [],
-            close: async () => {},
-          }),
-          slack: { webhookUrl: stub.url, dryRun: false, envName: 'test', host: 'ci', delivery: fast, ...slack },
-        });
+      const runFile = (config: string, slack: Partial<SlackAlertOptions> = {}) => alertFrom({ config }, slack);
       const rows = () =>
         t.db
           .selectFrom('alert_state')
@@ -289,19 +277,7 @@ describe.each(backends)('Slack alerts on $name', ({ name, skip }) => {
         await addJobs(t.db, 1, { runAt: ago('5 minutes') });
         const file = fileWith(`checks:\n${backlogCheck}${otherCheck}`);
         await runFile(file);
-        const only = await checkAndAlert({
-          config: file,
-          cwd: process.cwd(),
-          only: ['other'],
-          openDatabase: async () => ({
-            db: t.db,
-            backend: name as Backend,
-            location: name,
-            migrated: [],
-            close: async () => {},
-          }),
-          slack: { webhookUrl: stub.url, dryRun: false, envName: 'test', host: 'ci', delivery: fast },
-        });
+        const only = await alertFrom({ config: file, only: ['other'] });
         expect(only.slack).toMatchObject({ posted: false, removed: [], resolved: [] });
         expect(await rows()).toContainEqual(
           expect.objectContaining({ check_name: 'backlog', notified_status: 'fail' }),

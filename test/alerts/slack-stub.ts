@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 
 /** How the stub answers one request; after the queued answers run out it answers 200 `ok`. */
 export interface StubAnswer {
@@ -80,5 +81,38 @@ export async function startSlackStub(): Promise<SlackStub> {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/** Gives the enclosing describe block (or file) one stub: started before its tests, reset before each, closed after. */
+export function useSlackStub(): SlackStub {
+  let stub: SlackStub | undefined;
+  beforeAll(async () => {
+    stub = await startSlackStub();
+  });
+  afterAll(async () => {
+    await stub?.close();
+  });
+  beforeEach(() => stub?.reset());
+  const started = (): SlackStub => {
+    if (!stub) throw new Error('the Slack stub starts in beforeAll: use it inside a test or a hook');
+    return stub;
+  };
+  return {
+    get url() {
+      return started().url;
+    },
+    get token() {
+      return started().token;
+    },
+    get requests() {
+      return started().requests;
+    },
+    get delivered() {
+      return started().delivered;
+    },
+    answer: (...answers) => started().answer(...answers),
+    reset: () => started().reset(),
+    close: () => started().close(),
   };
 }

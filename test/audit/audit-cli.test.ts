@@ -8,7 +8,7 @@ import { serverUrl } from '../helpers/test-env.js';
 // What the on-call engineer types during the incident, against the replayed database.
 describe.skipIf(!serverUrl)('pipectl audit and requeue, from the command line', () => {
   const t = useTestDatabase('postgres');
-  const cli = (...args: string[]) => runCli(args, { DATABASE_URL: t.url });
+  const cli = (...args: string[]) => runCli(args, { env: { DATABASE_URL: t.url } });
 
   beforeAll(async () => {
     await seedIncident(t.db);

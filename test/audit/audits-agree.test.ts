@@ -5,6 +5,7 @@ import { findStuckWork } from '../../src/audit/find-stuck-work.js';
 import { renderDomainAudit } from '../../src/audit/render-audit.js';
 import { traceDomain } from '../../src/audit/trace-domain.js';
 import { backends, useTestDatabase } from '../helpers/databases.js';
+import { emptyTables } from '../helpers/rows.js';
 
 // `audit domain` and `audit stuck` read the same rows: one must not say "fine" while the other
 // says "stuck".
@@ -13,7 +14,7 @@ describe.each(backends)('audit domain and audit stuck agree on $name', ({ name, 
     const t = useTestDatabase(name);
 
     beforeEach(async () => {
-      await sql`truncate domains, jobs, job_events, sitemap_files, pages, contacts, workers cascade`.execute(t.db);
+      await emptyTables(t.db);
       await sql`
         insert into workers (worker_id, hostname, pid, version, started_at, heartbeat_at)
         values ('w:1', 'w', 1, 'test', now() - interval '1 day', now())

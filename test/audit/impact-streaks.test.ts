@@ -4,6 +4,7 @@ import { assessImpact } from '../../src/audit/assess-impact.js';
 import type { Database } from '../../src/db/schema.js';
 import { runCli } from '../helpers/cli.js';
 import { backends, useTestDatabase } from '../helpers/databases.js';
+import { emptyTables } from '../helpers/rows.js';
 import { serverUrl } from '../helpers/test-env.js';
 
 /**
@@ -23,13 +24,14 @@ async function seedThreeStuckDomains(db: Kysely<Database>): Promise<void> {
   `.execute(db);
 }
 
-async function windowFrom(db: Kysely<Database>, daysAgo: number): Promise<{ since: Date; until: Date }> {
+/** The impact over the last `days` days (until a second from now), on the database's clock. */
+async function impactOfLast(db: Kysely<Database>, days: number): ReturnType<typeof assessImpact> {
   const { rows } = await sql<{ since: Date; until: Date }>`
-    select now() - make_interval(days => ${daysAgo}) as since, now() + interval '1 second' as until
+    select now() - make_interval(days => ${days}) as since, now() + interval '1 second' as until
   `.execute(db);
   const r = rows[0];
   if (!r) throw new Error('no clock');
-  return r;
+  return assessImpact(db, r.since, r.until);
 }
 
 describe.each(backends)('audit impact zero-output streaks on $name', ({ name, skip }) => {
@@ -37,13 +39,12 @@ describe.each(backends)('audit impact zero-output streaks on $name', ({ name, sk
     const t = useTestDatabase(name);
 
     beforeEach(async () => {
-      await sql`truncate domains, jobs, job_events, sitemap_files, pages, contacts, workers cascade`.execute(t.db);
+      await emptyTables(t.db);
     });
 
     it('three domains submitted 69 days ago and nothing since: a 70-day streak at every stage, still going', async () => {
       await seedThreeStuckDomains(t.db);
-      const { since, until } = await windowFrom(t.db, 75);
-      const impact = await assessImpact(t.db, since, until);
+      const impact = await impactOfLast(t.db, 75);
       expect(impact.streaks.map((s) => [s.stage, s.days, s.ongoing, s.waitedAt, s.domainsSubmitted])).toEqual([
         ['WF4', 70, true, ['WF4'], 3],
         ['WF5', 70, true, ['WF4'], 3],
@@ -71,8 +72,7 @@ describe.each(backends)('audit impact zero-output streaks on $name', ({ name, sk
         insert into sitemap_files (domain_id, job_id, url, kind, http_status, url_count, created_at)
         select domain_id, job_id, 'https://late.example/sitemap.xml', 'urlset', 200, 0, now() - interval '40 days' from j
       `.execute(t.db);
-      const { since, until } = await windowFrom(t.db, 75);
-      const impact = await assessImpact(t.db, since, until);
+      const impact = await impactOfLast(t.db, 75);
       const wf4 = impact.streaks.find((s) => s.stage === 'WF4');
       // Days 60…41 ago; day 40 produced its sitemap file, and nothing waited after it.
       expect(wf4).toMatchObject({ days: 20, ongoing: false, waitedAt: ['WF4'], domainsSubmitted: 1 });
@@ -91,8 +91,7 @@ describe.each(backends)('audit impact zero-output streaks on $name', ({ name, sk
         select 'sitemap', 'complete', id, 1, now() - interval '30 days', now() - interval '30 days',
                now() - interval '30 days' + interval '1 minute', now() - interval '30 days' from d
       `.execute(t.db);
-      const { since, until } = await windowFrom(t.db, 75);
-      const impact = await assessImpact(t.db, since, until);
+      const impact = await impactOfLast(t.db, 75);
       expect(impact.streaks).toEqual([]);
       expect(impact.summary).toBe(
         'no zero-output streak: every day on which work waited, the stages it waited for produced output',
@@ -104,7 +103,7 @@ describe.each(backends)('audit impact zero-output streaks on $name', ({ name, sk
 // Every format carries the streak in its summary line.
 describe.skipIf(!serverUrl)('audit impact from the command line: the incident replay', () => {
   const t = useTestDatabase('postgres');
-  const cli = (...args: string[]) => runCli(args, { DATABASE_URL: t.url });
+  const cli = (...args: string[]) => runCli(args, { env: { DATABASE_URL: t.url } });
   const streak = /longest zero-output streak: 70 days \(\d{4}-\d\d-\d\d → \d{4}-\d\d-\d\d, still going\)/;
 
   it('reports the 70-day streak in the summary line of the table, markdown and JSON', async () => {

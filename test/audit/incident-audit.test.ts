@@ -12,6 +12,7 @@ import type { StageHandler } from '../../src/pipeline/stage.js';
 import { Worker } from '../../src/pipeline/worker/worker.js';
 import { replay, seedIncident } from '../fixtures/incident-replay.js';
 import { backends, useTestDatabase } from '../helpers/databases.js';
+import { emptyTables } from '../helpers/rows.js';
 
 /**
  * A stand-in WF4 handler that "finds" 8 sitemaps and 13 pages for every domain, so that the
@@ -40,7 +41,7 @@ describe.each(backends)('the incident audit on $name', ({ name, skip }) => {
     const t = useTestDatabase(name);
 
     beforeEach(async () => {
-      await sql`truncate domains, jobs, job_events, sitemap_files, pages, contacts, workers cascade`.execute(t.db);
+      await emptyTables(t.db);
       await seedIncident(t.db);
     });
 

@@ -8,6 +8,7 @@ import { listJobs } from '../../src/jobs/list-jobs.js';
 import { resolveDomainFilter } from '../../src/jobs/resolve-domain-filter.js';
 import { runCli } from '../helpers/cli.js';
 import { backends, useTestDatabase } from '../helpers/databases.js';
+import { emptyTables } from '../helpers/rows.js';
 import { serverUrl } from '../helpers/test-env.js';
 
 const nobody = '00000000-0000-0000-0000-000000000000';
@@ -20,7 +21,7 @@ describe.each(backends)('operator targets on $name', ({ name, skip }) => {
     let failedJob = '';
 
     beforeEach(async () => {
-      await sql`truncate domains, jobs, job_events, sitemap_files, pages, contacts, workers cascade`.execute(t.db);
+      await emptyTables(t.db);
       // Inserted by plain SQL, as the README allows, in a non-canonical form.
       const { rows } = await sql<{ job_id: string }>`
         with d as (
@@ -121,7 +122,7 @@ describe.skipIf(!serverUrl)(
   'requeue and jobs retry from the command line: exit codes agree between dry and real runs',
   () => {
     const t = useTestDatabase('postgres');
-    const cli = (...args: string[]) => runCli(args, { DATABASE_URL: t.url });
+    const cli = (...args: string[]) => runCli(args, { env: { DATABASE_URL: t.url } });
 
     it('unknown targets exit 1 in dry and real runs; a repeated id is one success; an empty window is a usage error', async () => {
       const { rows } = await sql<{ job_id: string }>`
@@ -189,7 +190,9 @@ describe.each(backends)('jobs list on $name', ({ name, skip }) => {
 describe('jobs list --limit', () => {
   it('refuses more than 10,000 rows before it opens the database (a million overflowed the JSON string)', async () => {
     const r = await runCli(['jobs', 'list', '--limit', '1000000', '--json'], {
-      DATABASE_URL: 'postgres://127.0.0.1:1/x',
+      env: {
+        DATABASE_URL: 'postgres://127.0.0.1:1/x',
+      },
     });
     expect(r.code).toBe(2);
     expect(JSON.parse(r.stdout).error.code).toBe('usage');

@@ -1,16 +1,14 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { type Kysely, sql } from 'kysely';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { CheckRun } from '../../src/checks/check-result.js';
 import type { Database } from '../../src/db/schema.js';
-import { binPath, runCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
 import { backends } from '../helpers/databases.js';
+import { addDomain, addPage, addSitemapFile, ago, emptyTables } from '../helpers/rows.js';
 import { useCliDatabase } from './cli-database.js';
-import { addDomain, addPage, addSitemapFile, ago, emptyTables } from './pipeline-rows.js';
 
 // These tests run the built CLI (`npm run build` first), as cron and CI do.
 
@@ -20,19 +18,6 @@ function writeFile(name: string, text: string): string {
   const file = path.join(tempDir(), name);
   writeFileSync(file, text);
   return file;
-}
-
-/** Runs the CLI in another working directory (runCli always uses this one). */
-async function runCliIn(cwd: string, args: string[], env: Record<string, string> = {}) {
-  // As runCli does: no database from the developer's own environment leaks in.
-  const childEnv = { ...process.env, DATABASE_URL: undefined, PIPECTL_DATA_DIR: undefined, ...env };
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [binPath, ...args], { cwd, env: childEnv });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
 }
 
 /**
@@ -87,7 +72,7 @@ describe.each(backends)('pipectl check on $name', ({ name, skip }) => {
   // Each CLI run on PGlite loads the embedded database from disk: allow for several per test.
   describe.skipIf(skip)(name, { timeout: 120_000 }, () => {
     const cli = useCliDatabase(name);
-    const check = (args: string[] = []) => runCli(['check', ...args], cli.env);
+    const check = (args: string[] = []) => runCli(['check', ...args], { env: cli.env });
     beforeEach(async () => {
       await cli.use(emptyTables);
     });
@@ -239,7 +224,9 @@ describe('pipectl check and checks, whatever the database', { timeout: 60_000 },
     const dir = tempDir();
     mkdirSync(path.join(dir, 'ck'));
     const r = await runCli(['check', '--output', path.join(dir, 'ck')], {
-      DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x',
+      env: {
+        DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x',
+      },
     });
     expect([r.code, r.stdout, r.stderr]).toEqual([
       2,
@@ -251,8 +238,10 @@ describe('pipectl check and checks, whatever the database', { timeout: 60_000 },
 
   it('refuses an empty --slack-webhook instead of posting to SLACK_WEBHOOK_URL', async () => {
     const r = await runCli(['check', '--slack', '--slack-webhook', ''], {
-      DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x',
-      SLACK_WEBHOOK_URL: 'http://127.0.0.1:1/services/T0/B0/from-the-environment',
+      env: {
+        DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x',
+        SLACK_WEBHOOK_URL: 'http://127.0.0.1:1/services/T0/B0/from-the-environment',
+      },
     });
     expect([r.code, r.stdout, r.stderr]).toEqual([
       2,
@@ -263,7 +252,9 @@ describe('pipectl check and checks, whatever the database', { timeout: 60_000 },
 
   it('refuses a selection that runs nothing: --only and --exclude of the same check', async () => {
     const r = await runCli(['check', '--only', 'pending-job-age', '--exclude', 'pending-job-age', '--json'], {
-      DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x',
+      env: {
+        DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x',
+      },
     });
     expect(r.code).toBe(2);
     expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'no_checks_selected', exitCode: 2 } });
@@ -272,7 +263,9 @@ describe('pipectl check and checks, whatever the database', { timeout: 60_000 },
 
   it('exits 2 on invalid YAML with a one-line reason and no stack trace', async () => {
     const config = writeFile('broken.yml', 'checks:\n  - name: a\n    sql: [select 1\n');
-    const r = await runCli(['check', '--config', config], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x' });
+    const r = await runCli(['check', '--config', config], {
+      env: { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x' },
+    });
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     const lines = r.stderr.trim().split('\n');
@@ -282,7 +275,7 @@ describe('pipectl check and checks, whatever the database', { timeout: 60_000 },
   });
 
   it('exits 2 when the database is unreachable, in one line without a stack trace', async () => {
-    const r = await runCli(['check'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/pipectl' });
+    const r = await runCli(['check'], { env: { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/pipectl' } });
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(
@@ -292,17 +285,17 @@ describe('pipectl check and checks, whatever the database', { timeout: 60_000 },
 
   it('exits 2 for a --config that does not exist, an unknown check or an undeclared --param', async () => {
     const unreachable = { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/pipectl' };
-    const missing = await runCli(['check', '--config', '/nonexistent/checks.yml'], unreachable);
+    const missing = await runCli(['check', '--config', '/nonexistent/checks.yml'], { env: unreachable });
     expect([missing.code, missing.stderr]).toEqual([
       2,
       'pipectl: cannot read the checks file /nonexistent/checks.yml: no such file — check --config\n',
     ]);
-    const unknown = await runCli(['check', '--only', 'pending-job-agee'], unreachable);
+    const unknown = await runCli(['check', '--only', 'pending-job-agee'], { env: unreachable });
     expect([unknown.code, unknown.stderr]).toEqual([
       2,
       'pipectl: checks.yml has no check named "pending-job-agee" — see `pipectl checks list`\n',
     ]);
-    const param = await runCli(['check', '--param', 'olderthan=5m'], unreachable);
+    const param = await runCli(['check', '--param', 'olderthan=5m'], { env: unreachable });
     expect(param.code).toBe(2);
     expect(param.stderr).toBe(
       'pipectl: --param olderthan=5m: no check in checks.yml declares a parameter "olderthan"\n',
@@ -360,7 +353,7 @@ describe('pipectl check and checks, whatever the database', { timeout: 60_000 },
 
   it('uses ./checks.yml when present, else the file shipped with pipectl', async () => {
     const elsewhere = tempDir();
-    const shipped = await runCliIn(elsewhere, ['checks', 'list', '--json']);
+    const shipped = await runCli(['checks', 'list', '--json'], { cwd: elsewhere });
     expect(shipped.code).toBe(0);
     expect(JSON.parse(shipped.stdout).config).toBe(path.resolve('checks.yml'));
 
@@ -368,7 +361,7 @@ describe('pipectl check and checks, whatever the database', { timeout: 60_000 },
       path.join(elsewhere, 'checks.yml'),
       'checks:\n  - { name: local-only, description: Mine., severity: warn, sql: select 1 where false }\n',
     );
-    const local = await runCliIn(elsewhere, ['checks', 'list', '--json']);
+    const local = await runCli(['checks', 'list', '--json'], { cwd: elsewhere });
     expect(JSON.parse(local.stdout)).toMatchObject({ config: 'checks.yml', checks: [{ name: 'local-only' }] });
   });
 });

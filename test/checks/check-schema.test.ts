@@ -54,7 +54,7 @@ describe.skipIf(!serverUrl)(
         message:
           'the database at the test server has no pipectl schema (it was never migrated) — run `pipectl db migrate` to create it',
       });
-      const r = await runCli(['check', '--json'], { DATABASE_URL: url });
+      const r = await runCli(['check', '--json'], { env: { DATABASE_URL: url } });
       expect(r.code).toBe(2);
       expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'schema_missing', exitCode: 2 } });
       expect(r.stderr).toMatch(
@@ -67,7 +67,7 @@ describe.skipIf(!serverUrl)(
       await migrateToLatest(db);
       await sql`delete from pipectl_migrations where name like '0007%'`.execute(db);
       await expect(suite()).rejects.toMatchObject({ code: 'schema_out_of_date', exitCode: 2 });
-      const r = await runCli(['check'], { DATABASE_URL: url });
+      const r = await runCli(['check'], { env: { DATABASE_URL: url } });
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(
         /is out of date \(1 pending migration: 0007_domain_page_counts\) — run `pipectl db migrate`\n$/,

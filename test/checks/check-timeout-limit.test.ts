@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChecksConfigError, formatProblem } from '../../src/checks/checks-config-error.js';
-import { parseChecksFile } from '../../src/checks/parse-checks-file.js';
+import { problemsOf } from './problems-of.js';
 
 const check = (timeout: string) => `checks:
   - name: slow
@@ -9,16 +8,6 @@ const check = (timeout: string) => `checks:
     timeout: ${timeout}
     sql: select 1 as id where false
 `;
-
-function problemsOf(source: string): string[] {
-  try {
-    parseChecksFile(source, 'checks.yml');
-  } catch (err) {
-    if (err instanceof ChecksConfigError) return err.problems.map(formatProblem);
-    throw err;
-  }
-  return [];
-}
 
 describe('a check timeout', () => {
   it.each(['25d', '99999999999999d'])('above PostgreSQL statement_timeout maximum (%s) is refused, naming it', (t) => {

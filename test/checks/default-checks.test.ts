@@ -7,7 +7,7 @@ import { shippedChecksPath } from '../../src/checks/resolve-checks-path.js';
 import { runChecks } from '../../src/checks/run-checks.js';
 import { selectChecks } from '../../src/checks/select-checks.js';
 import { backends, useTestDatabase } from '../helpers/databases.js';
-import { addDomain, addJobs, addPage, addSitemapFile, addWorker, ago, emptyTables, fromNow } from './pipeline-rows.js';
+import { addDomain, addJobs, addPage, addSitemapFile, addWorker, ago, emptyTables, fromNow } from '../helpers/rows.js';
 
 // Each default check of design §6 against a database where it must fire and one where it must
 // stay silent, with the boundary 10 seconds either side of its threshold.

@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ChecksConfigError, type ConfigProblem, formatProblem } from '../../src/checks/checks-config-error.js';
+import type { ChecksConfigError } from '../../src/checks/checks-config-error.js';
 import { loadChecksFile } from '../../src/checks/load-checks-file.js';
 import { parseChecksFile } from '../../src/checks/parse-checks-file.js';
 import { shippedChecksPath } from '../../src/checks/resolve-checks-path.js';
-
-/** The problems a file has, as `line:column: message` lines. */
-function problemsOf(source: string): string[] {
-  try {
-    parseChecksFile(source, 'checks.yml');
-  } catch (err) {
-    if (err instanceof ChecksConfigError) return err.problems.map((p: ConfigProblem) => formatProblem(p));
-    throw err;
-  }
-  return [];
-}
+import { problemsOf } from './problems-of.js';
 
 const valid = `checks:
   - name: old-jobs
@@ -245,32 +235,29 @@ checks:
       ]);
     });
 
-    it('a default that does not fit its declared type', () => {
-      const source = valid.replace('default: 15m', 'default: 15');
-      expect(problemsOf(source)).toEqual([
+    it.each([
+      [
+        'a default that does not fit its declared type',
+        valid.replace('default: 15m', 'default: 15'),
         'checks.yml:6:46: check "old-jobs" params.older_than.default: an interval parameter needs a duration such as 15m',
-      ]);
-    });
-
-    it('duplicate names, at the second one', () => {
-      const source = `${valid}  - name: old-jobs\n    description: again\n    severity: warn\n    sql: select 1\n`;
-      expect(problemsOf(source)).toEqual([
+      ],
+      [
+        'duplicate names, at the second one',
+        `${valid}  - name: old-jobs\n    description: again\n    severity: warn\n    sql: select 1\n`,
         'checks.yml:10:11: check "old-jobs" name: duplicate name: line 2 already uses it',
-      ]);
-    });
-
-    it('a :param the SQL uses but does not declare, at the placeholder', () => {
-      const source = valid.replace("status = 'pending'", 'status = :status');
-      expect(problemsOf(source)).toEqual([
+      ],
+      [
+        'a :param the SQL uses but does not declare, at the placeholder',
+        valid.replace("status = 'pending'", 'status = :status'),
         'checks.yml:9:23: check "old-jobs" sql: uses :status but does not declare it under params',
-      ]);
-    });
-
-    it('a param declared but never used, at its name', () => {
-      const source = valid.replace('      older_than:', '      unused: { type: text, default: x }\n      older_than:');
-      expect(problemsOf(source)).toEqual([
+      ],
+      [
+        'a param declared but never used, at its name',
+        valid.replace('      older_than:', '      unused: { type: text, default: x }\n      older_than:'),
         'checks.yml:6:7: check "old-jobs" params.unused: is declared but the SQL never uses :unused',
-      ]);
+      ],
+    ])('%s', (_case, source, problem) => {
+      expect(problemsOf(source)).toEqual([problem]);
     });
 
     it('SQL that is not one read-only query', () => {

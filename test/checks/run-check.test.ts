@@ -12,7 +12,7 @@ import { runChecks } from '../../src/checks/run-checks.js';
 import type { OpenedDatabase } from '../../src/db/open-database.js';
 import type { Database } from '../../src/db/schema.js';
 import { backends, useTestDatabase } from '../helpers/databases.js';
-import { addDomain, addJobs, emptyTables } from './pipeline-rows.js';
+import { addDomain, addJobs, emptyTables } from '../helpers/rows.js';
 
 /** Checks from YAML text, validated as `pipectl check` validates them. */
 function checksFrom(yaml: string): CheckDefinition[] {

@@ -3,21 +3,18 @@ import { applyParamOverrides } from '../../src/checks/apply-param-overrides.js';
 import { parseChecksFile } from '../../src/checks/parse-checks-file.js';
 import { selectChecks } from '../../src/checks/select-checks.js';
 
+/** A check of rows older than its `older_than` parameter. */
+const ageCheck = (name: string, description: string, olderThan: string) => `  - name: ${name}
+    description: ${description}
+    severity: fail
+    params:
+      older_than: { type: interval, default: ${olderThan} }
+    sql: select 1 where now() - :older_than > now()
+`;
+
 const file = parseChecksFile(
   `checks:
-  - name: pending-job-age
-    description: Old jobs.
-    severity: fail
-    params:
-      older_than: { type: interval, default: 15m }
-    sql: select 1 where now() - :older_than > now()
-  - name: queued-domain-age
-    description: Old domains.
-    severity: fail
-    params:
-      older_than: { type: interval, default: 10m }
-    sql: select 1 where now() - :older_than > now()
-  - name: plain
+${ageCheck('pending-job-age', 'Old jobs.', '15m')}${ageCheck('queued-domain-age', 'Old domains.', '10m')}  - name: plain
     description: No params.
     severity: warn
     sql: select 1 where false

@@ -35,7 +35,7 @@ describe('the pipectl CLI', () => {
   });
 
   it('explains an unreachable server in one line without a stack trace, exit 2', async () => {
-    const r = await runCli(['db', 'status'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/pipectl' });
+    const r = await runCli(['db', 'status'], { env: { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/pipectl' } });
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe(
       'pipectl: cannot connect to 127.0.0.1:1: connection refused — is PostgreSQL running? set DATABASE_URL',
@@ -44,25 +44,29 @@ describe('the pipectl CLI', () => {
   });
 
   it('prints the stack trace only with --debug', async () => {
-    const r = await runCli(['db', 'status', '--debug'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/pipectl' });
+    const r = await runCli(['db', 'status', '--debug'], {
+      env: { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/pipectl' },
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/\n\s+at /);
   });
 
   it('with --json prints one JSON error document on stdout', async () => {
-    const r = await runCli(['db', 'status', '--json'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/pipectl' });
+    const r = await runCli(['db', 'status', '--json'], {
+      env: { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/pipectl' },
+    });
     expect(r.code).toBe(2);
     expect(JSON.parse(r.stdout)).toEqual({ error: expect.objectContaining({ code: 'db_unreachable', exitCode: 2 }) });
   });
 
   it('rejects a database URL that is not postgres://', async () => {
-    const r = await runCli(['db', 'status'], { DATABASE_URL: 'mysql://localhost/x' });
+    const r = await runCli(['db', 'status'], { env: { DATABASE_URL: 'mysql://localhost/x' } });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('must start with postgres://');
   });
 
   it('names the setting when the database URL cannot be parsed, and not the password', async () => {
-    const r = await runCli(['db', 'status'], { DATABASE_URL: 'postgres://app:s3cret w0rd@127.0.0.1:54x2/x' });
+    const r = await runCli(['db', 'status'], { env: { DATABASE_URL: 'postgres://app:s3cret w0rd@127.0.0.1:54x2/x' } });
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe(
       'pipectl: the database URL cannot be parsed (check the port, and percent-encode special characters in the user name and password) — fix DATABASE_URL or --database-url',
@@ -71,7 +75,9 @@ describe('the pipectl CLI', () => {
   });
 
   it('never prints the database password', async () => {
-    const r = await runCli(['db', 'status', '--json'], { DATABASE_URL: 'postgres://postgres:s3cret-pw@127.0.0.1:1/x' });
+    const r = await runCli(['db', 'status', '--json'], {
+      env: { DATABASE_URL: 'postgres://postgres:s3cret-pw@127.0.0.1:1/x' },
+    });
     expect(r.stdout + r.stderr).not.toContain('s3cret-pw');
   });
 
@@ -84,9 +90,9 @@ describe('the pipectl CLI', () => {
       location: dataDir,
       applied: allMigrations,
     });
-    const again = await runCli(['db', 'migrate', '--json'], { PIPECTL_DATA_DIR: dataDir });
+    const again = await runCli(['db', 'migrate', '--json'], { env: { PIPECTL_DATA_DIR: dataDir } });
     expect(JSON.parse(again.stdout).applied).toEqual([]);
-    const status = await runCli(['db', 'status', '--json'], { PIPECTL_DATA_DIR: dataDir });
+    const status = await runCli(['db', 'status', '--json'], { env: { PIPECTL_DATA_DIR: dataDir } });
     expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({
       backend: 'pglite',
@@ -106,7 +112,7 @@ describe.skipIf(!serverUrl)('the pipectl CLI on a PostgreSQL server', () => {
     await admin.query(`create database ${name}`);
     try {
       const url = withDatabase(serverUrl ?? '', name);
-      const before = await runCli(['db', 'status', '--json'], { DATABASE_URL: url });
+      const before = await runCli(['db', 'status', '--json'], { env: { DATABASE_URL: url } });
       expect(before.code).toBe(1);
       expect(JSON.parse(before.stdout)).toMatchObject({
         backend: 'postgres',
@@ -116,14 +122,14 @@ describe.skipIf(!serverUrl)('the pipectl CLI on a PostgreSQL server', () => {
 
       // Two hosts deploying at once: the advisory lock lets each migration apply exactly once.
       const [a, b] = await Promise.all([
-        runCli(['db', 'migrate', '--json'], { DATABASE_URL: url }),
-        runCli(['db', 'migrate', '--json'], { DATABASE_URL: url }),
+        runCli(['db', 'migrate', '--json'], { env: { DATABASE_URL: url } }),
+        runCli(['db', 'migrate', '--json'], { env: { DATABASE_URL: url } }),
       ]);
       expect([a.code, b.code]).toEqual([0, 0]);
       const applied = [...JSON.parse(a.stdout).applied, ...JSON.parse(b.stdout).applied];
       expect(applied).toEqual(allMigrations);
 
-      const after = await runCli(['db', 'status', '--json'], { DATABASE_URL: url });
+      const after = await runCli(['db', 'status', '--json'], { env: { DATABASE_URL: url } });
       expect(after.code).toBe(0);
       expect(JSON.parse(after.stdout)).toMatchObject({ upToDate: true, location: url });
     } finally {

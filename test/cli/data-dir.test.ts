@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { runCliWith } from '../helpers/run-cli-with.js';
 
 const tempDir = () => mkdtempSync(path.join(os.tmpdir(), 'pipectl-datadir-'));
 
@@ -11,7 +10,7 @@ describe('the embedded data directory', { timeout: 120_000 }, () => {
   it('falls back to ./.pipectl/data for an empty --data-dir, as for an empty PIPECTL_DATA_DIR', async () => {
     const cwd = path.join(tempDir(), 'w');
     mkdirSync(cwd);
-    const r = await runCliWith(['domains', 'list', '--data-dir', '', '--json'], { cwd, env: { PIPECTL_DATA_DIR: '' } });
+    const r = await runCli(['domains', 'list', '--data-dir', '', '--json'], { cwd, env: { PIPECTL_DATA_DIR: '' } });
     expect(r.code).toBe(0);
     expect(readdirSync(cwd)).toEqual(['.pipectl']);
   });
@@ -23,12 +22,12 @@ describe('the embedded data directory', { timeout: 120_000 }, () => {
   ])('is refused in one line, exit 2, when it is %s', async (_what, dataDir, reason) => {
     const dir = tempDir();
     writeFileSync(path.join(dir, 'f'), '');
-    const r = await runCli(['domains', 'list'], { PIPECTL_DATA_DIR: dataDir(dir) });
+    const r = await runCli(['domains', 'list'], { env: { PIPECTL_DATA_DIR: dataDir(dir) } });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
       `pipectl: cannot use ${dataDir(dir)} as the embedded database directory: ${reason} — set --data-dir or PIPECTL_DATA_DIR to a directory you can write\n`,
     );
-    const json = await runCli(['domains', 'list', '--json'], { PIPECTL_DATA_DIR: dataDir(dir) });
+    const json = await runCli(['domains', 'list', '--json'], { env: { PIPECTL_DATA_DIR: dataDir(dir) } });
     expect(JSON.parse(json.stdout).error).toMatchObject({ code: 'data_dir_unusable', exitCode: 2 });
   });
 });

@@ -6,7 +6,9 @@ describe('a DATABASE_URL with sslmode', () => {
     'sslmode=%s prints only the real error, without pg’s multi-line SECURITY WARNING',
     async (mode) => {
       const r = await runCli(['db', 'status'], {
-        DATABASE_URL: `postgres://postgres@127.0.0.1:1/pipectl?sslmode=${mode}`,
+        env: {
+          DATABASE_URL: `postgres://postgres@127.0.0.1:1/pipectl?sslmode=${mode}`,
+        },
       });
       expect(r.code).toBe(2);
       expect(r.stderr).toBe(

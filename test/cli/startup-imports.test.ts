@@ -18,7 +18,9 @@ let runs = 0;
 /** Runs the built pipectl; resolves with its result and the modules it loaded (paths and URLs). */
 async function loadedBy(args: string[], env: Record<string, string | undefined>) {
   const file = path.join(folder, `run-${++runs}.txt`);
-  const result = await runCli(args, { ...env, PIPECTL_RECORD_IMPORTS: file, NODE_OPTIONS: `--import=${recorder}` });
+  const result = await runCli(args, {
+    env: { ...env, PIPECTL_RECORD_IMPORTS: file, NODE_OPTIONS: `--import=${recorder}` },
+  });
   let modules: string[] = [];
   try {
     modules = readFileSync(file, 'utf8').split('\n').filter(Boolean);

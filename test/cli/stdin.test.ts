@@ -4,13 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { binPath } from '../helpers/cli.js';
-import { runCliWith } from '../helpers/run-cli-with.js';
+import { binPath, runCli } from '../helpers/cli.js';
 
 const tempDir = () => mkdtempSync(path.join(os.tmpdir(), 'pipectl-stdin-'));
 
 const runWithInput = (args: string[], input: string, dataDir: string) =>
-  runCliWith(args, { input, env: { PIPECTL_DATA_DIR: dataDir } });
+  runCli(args, { input, env: { PIPECTL_DATA_DIR: dataDir } });
 
 describe('stdin', { timeout: 120_000 }, () => {
   it('is read line by line by domains add --file -', async () => {

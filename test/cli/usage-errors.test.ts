@@ -14,13 +14,13 @@ describe('usage errors from the flag parser', { timeout: 120_000 }, () => {
     [['jobs', 'show'], 'missing required argument id'],
     [['audit', 'impact'], 'missing required flag --since'],
   ])('keep the allowed range or the missing name: pipectl %j', async (args, message) => {
-    const r = await runCli(args, env());
+    const r = await runCli(args, { env: env() });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`pipectl: ${message} (see --help)\n`);
   });
 
   it('keep the same detail in the --json error document', async () => {
-    const r = await runCli(['domains', 'list', '--limit', '0', '--json'], env());
+    const r = await runCli(['domains', 'list', '--limit', '0', '--json'], { env: env() });
     expect(r.code).toBe(2);
     expect(JSON.parse(r.stdout)).toEqual({
       error: {

@@ -20,7 +20,7 @@ describe('process refuses at start-up, with exit 2', { timeout: 120_000 }, () =>
     [['--user-agent', 'bötü/1.0 ☃'], '--user-agent "bötü/1.0 ☃" cannot be sent in an HTTP header'],
     [['--connect-to', 'a.com:80:999.1.1.1:80'], '999.1.1.1 is neither an IPv4 address nor a host name'],
   ])('pipectl process %j, in one line', async (flags, message) => {
-    const r = await runCli(['process', '--until-idle', ...flags], env());
+    const r = await runCli(['process', '--until-idle', ...flags], { env: env() });
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')).toHaveLength(2);
     expect(r.stderr).toContain(message);

@@ -33,7 +33,7 @@ describe('the embedded data dir lock', () => {
     const dataDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'pipectl-lock-')), 'data');
     const holder = await holdDataDir(dataDir);
 
-    const second = await runCli(['db', 'status', '--json'], { PIPECTL_DATA_DIR: dataDir });
+    const second = await runCli(['db', 'status', '--json'], { env: { PIPECTL_DATA_DIR: dataDir } });
     expect(second.code).toBe(2);
     expect(second.ms).toBeLessThan(2000 + 1500); // node start-up included; the lock itself never waits
     expect(second.stderr).toContain(`in use by pid ${holder.pid}`);
@@ -45,7 +45,7 @@ describe('the embedded data dir lock', () => {
     holder.kill('SIGKILL');
     await new Promise((r) => holder.once('exit', r));
     expect(existsSync(lockPathFor(dataDir))).toBe(true);
-    const after = await runCli(['db', 'status', '--json'], { PIPECTL_DATA_DIR: dataDir });
+    const after = await runCli(['db', 'status', '--json'], { env: { PIPECTL_DATA_DIR: dataDir } });
     expect(after.stderr).toBe('');
     expect(after.code).toBe(0);
     expect(JSON.parse(after.stdout).upToDate).toBe(true);

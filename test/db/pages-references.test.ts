@@ -3,6 +3,7 @@ import pg from 'pg';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/schema.js';
 import { backends, useTestDatabase } from '../helpers/databases.js';
+import { emptyTables } from '../helpers/rows.js';
 
 /*
  * Migration 0006 replaced the foreign keys of pages.domain_id and pages.sitemap_file_id with
@@ -52,7 +53,7 @@ describe.each(backends)('pages references on $name', ({ name, skip }) => {
     const t = useTestDatabase(name);
 
     beforeEach(async () => {
-      await sql`truncate domains, jobs, job_events cascade`.execute(t.db);
+      await emptyTables(t.db);
     });
 
     it('refuses a page of a domain that does not exist, with the foreign key’s error', async () => {
@@ -181,7 +182,7 @@ describe.skipIf(backends[1]?.skip !== false)('pages references under concurrency
   }
 
   it('a domain deleted while its pages are being inserted: the delete waits, then takes them', async () => {
-    await sql`truncate domains, jobs, job_events cascade`.execute(t.db);
+    await emptyTables(t.db);
     const { a } = await seed(t.db);
     const [inserter, deleter] = [await connect(), await connect()];
     try {
@@ -204,7 +205,7 @@ describe.skipIf(backends[1]?.skip !== false)('pages references under concurrency
   });
 
   it('pages inserted for a domain being deleted: the insert waits, then fails', async () => {
-    await sql`truncate domains, jobs, job_events cascade`.execute(t.db);
+    await emptyTables(t.db);
     const { a } = await seed(t.db);
     const [inserter, deleter] = [await connect(), await connect()];
     try {

@@ -34,11 +34,11 @@ describe.skipIf(!serverUrl)('a password in the DATABASE_URL query string', { tim
     try {
       const env = { DATABASE_URL: withPassword(withDatabase(serverUrl ?? '', name)) };
       const runs = [
-        await runCli(['db', 'status'], env),
-        await runCli(['db', 'status', '--json'], env),
-        await runCli(['domains', 'list'], env),
-        await runCli(['domains', 'list', '--json'], env),
-        await runCli(['db', 'migrate', '--json'], env),
+        await runCli(['db', 'status'], { env }),
+        await runCli(['db', 'status', '--json'], { env }),
+        await runCli(['domains', 'list'], { env }),
+        await runCli(['domains', 'list', '--json'], { env }),
+        await runCli(['db', 'migrate', '--json'], { env }),
       ];
       expect(runs.map((r) => r.code)).toEqual([1, 1, 2, 2, 0]);
       expect(runs[2]?.stderr).toContain('is out of date');

@@ -11,9 +11,9 @@ describe('pipectl demo --data-dir', () => {
 
   it('runs twice on the same directory, starting afresh the second time', async () => {
     const dir = path.join(parent, 'demo-data');
-    const first = await runCli(['demo', '--data-dir', dir], {}, 180_000);
+    const first = await runCli(['demo', '--data-dir', dir], { timeoutMs: 180_000 });
     expect(first.code, first.stdout + first.stderr).toBe(0);
-    const second = await runCli(['demo', '--data-dir', dir], {}, 180_000);
+    const second = await runCli(['demo', '--data-dir', dir], { timeoutMs: 180_000 });
     expect(second.code, second.stdout + second.stderr).toBe(0);
     expect(second.stdout).toContain(`data: ${dir} (PGlite, emptied: it held an earlier demo)`);
     expect(second.stdout).toContain('requeued 3 domains, cancelled 3 stale jobs');
@@ -22,7 +22,7 @@ describe('pipectl demo --data-dir', () => {
   it('refuses a non-empty directory it did not create, and leaves it untouched', async () => {
     const dir = mkdtempSync(path.join(parent, 'mine-'));
     writeFileSync(path.join(dir, 'notes.txt'), 'keep me');
-    const r = await runCli(['demo', '--data-dir', dir], {}, 60_000);
+    const r = await runCli(['demo', '--data-dir', dir], { timeoutMs: 60_000 });
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe(
       `pipectl: --data-dir ${dir} is not empty and no earlier demo created it — the demo starts from an empty database and never deletes a directory it did not create: give a new or empty directory`,

@@ -4,7 +4,7 @@ import { runCli } from '../helpers/cli.js';
 // The README's first command: the whole product, offline, on the embedded database.
 describe('pipectl demo', () => {
   it('crawls the fixture sites, passes the checks, replays the incident and recovers (exit 0)', async () => {
-    const r = await runCli(['demo'], {}, 120_000);
+    const r = await runCli(['demo'], { timeoutMs: 120_000 });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const out = r.stdout;
     // The healthy pipeline, end to end.

@@ -94,7 +94,7 @@ export async function pipectl(
   options: { env?: Record<string, string>; exitCode?: number; timeoutMs?: number } = {},
 ): Promise<CliResult> {
   await db.release();
-  const result = await runCli(args, { ...db.env, ...options.env }, options.timeoutMs ?? 60_000);
+  const result = await runCli(args, { env: { ...db.env, ...options.env }, timeoutMs: options.timeoutMs ?? 60_000 });
   const expected = options.exitCode ?? 0;
   if (result.code !== expected) {
     throw new Error(

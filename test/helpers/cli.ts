@@ -22,35 +22,46 @@ export interface CliResult {
   ms: number;
 }
 
+export interface CliOptions {
+  /** Added to this process's environment (see childEnv); a value of undefined removes a variable. */
+  env?: Record<string, string | undefined>;
+  /** The child's working directory; this process's by default. */
+  cwd?: string;
+  /** Piped to the child's stdin, which is then closed (as `printf … | pipectl …`); none by default. */
+  input?: string;
+  /** The child is killed (SIGKILL) after this long; 60 s by default. */
+  timeoutMs?: number;
+}
+
 /** Runs the built `pipectl` in a child process, as a user or cron would. */
-export function runCli(
-  args: string[],
-  env: Record<string, string | undefined> = {},
-  timeoutMs = 60_000,
-): Promise<CliResult> {
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [binPath, ...args], {
-      env: childEnv(env),
-      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: options.cwd,
+      env: childEnv(options.env ?? {}),
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     // Decode as UTF-8 streams: a character split across two chunks must not become U+FFFD.
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
+    child.stdout?.setEncoding('utf8');
+    child.stderr?.setEncoding('utf8');
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => {
+    child.stdout?.on('data', (d: string) => {
       stdout += d;
     });
-    child.stderr.on('data', (d) => {
+    child.stderr?.on('data', (d: string) => {
       stderr += d;
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr, ms: performance.now() - started });
     });
+    // A child that exits before reading all its input must not fail the test with EPIPE.
+    child.stdin?.on('error', () => {});
+    child.stdin?.end(options.input);
   });
 }
 

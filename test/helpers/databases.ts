@@ -3,6 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import { createPgPool } from '../../src/db/pg-pool.js';
 import { PGliteDialect } from '../../src/db/pglite-dialect.js';
 import type { Database } from '../../src/db/schema.js';
 import { pgliteTemplatePath, serverUrl, templateDatabase, withDatabase } from './test-env.js';
@@ -22,11 +23,6 @@ export const backends: { name: BackendName; skip: boolean }[] = [
   { name: 'postgres', skip: serverUrl === undefined },
 ];
 
-const int8 = {
-  getTypeParser: (oid: number, f?: 'text' | 'binary') =>
-    oid === 20 ? Number : pg.types.getTypeParser(oid, f as 'text'),
-};
-
 async function createServerDatabase(): Promise<{
   db: Kysely<Database>;
   url: string;
@@ -40,9 +36,10 @@ async function createServerDatabase(): Promise<{
   await admin.query(`create database ${name} template ${templateDatabase}`);
   await admin.end();
   const url = withDatabase(serverUrl, name);
-  const pool = new pg.Pool({ connectionString: url, max: 5, types: int8 });
-  // A test that terminates backends (pg_terminate_backend) must not crash the runner through an idle client.
-  pool.on('error', () => {});
+  // The product's pool (int8 as numbers, the queue's prepared statements, dropped connections
+  // reported rather than thrown). Not named 'pipectl…': the tests that terminate the workers'
+  // backends pick them by that name.
+  const pool = createPgPool({ connectionString: url, max: 5, applicationName: 'vitest' });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

@@ -1,25 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../src/db/schema.js';
 
-/** Bulk-creates noop jobs in one statement, as a benchmark or a test needs them. */
-export async function insertNoopJobs(
-  db: Kysely<Database>,
-  count: number,
-  payload: Record<string, unknown> = {},
-  extra: { maxAttempts?: number } = {},
-): Promise<void> {
-  await sql`
-    insert into jobs (job_type, payload, max_attempts)
-    select 'noop', ${JSON.stringify(payload)}::jsonb, ${extra.maxAttempts ?? 5} from generate_series(1, ${count})
-  `.execute(db);
-}
-
-/** The table in which the noop stage records each committed run. */
-export async function createNoopRuns(db: Kysely<Database>): Promise<void> {
-  await sql`create table if not exists noop_runs (job_id uuid not null, worker_id text not null, at timestamptz not null default now())`.execute(
-    db,
-  );
-}
+export { createNoopRuns, insertNoopJobs } from '../../bench/shared/noop-jobs.js';
 
 /** Counts of jobs by status. */
 export async function jobStatusCounts(db: Kysely<Database>): Promise<Record<string, number>> {

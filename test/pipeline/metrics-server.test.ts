@@ -1,10 +1,11 @@
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/schema.js';
 import { startMetricsServer } from '../../src/pipeline/worker/metrics-server.js';
 import { backends, useTestDatabase } from '../helpers/databases.js';
 import { insertNoopJobs } from '../helpers/jobs.js';
+import { emptyTables } from '../helpers/rows.js';
 
 describe('the metrics server', () => {
   it('answers /healthz with 503 and the reason when the database is unreachable', async () => {
@@ -33,7 +34,7 @@ describe.each(backends)('the metrics server on $name', ({ name, skip }) => {
     const t = useTestDatabase(name);
 
     it('shows liveness (event-loop delay, CPU, memory, pool, start-up) and a zero for every idle stage', async () => {
-      await sql`truncate domains, jobs, job_events, workers cascade`.execute(t.db);
+      await emptyTables(t.db);
       await insertNoopJobs(t.db, 2);
       const server = await startMetricsServer(t.db, { port: 0, host: '127.0.0.1' });
       try {

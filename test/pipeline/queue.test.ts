@@ -11,6 +11,7 @@ import { releaseJobs } from '../../src/pipeline/queue/release-jobs.js';
 import { rescueExpiredLeases } from '../../src/pipeline/queue/rescue-expired-leases.js';
 import { backends, useTestDatabase } from '../helpers/databases.js';
 import { insertNoopJobs } from '../helpers/jobs.js';
+import { emptyTables } from '../helpers/rows.js';
 
 describe.each(backends)('the queue on $name', ({ name, skip }) => {
   describe.skipIf(skip)(name, () => {
@@ -26,7 +27,7 @@ describe.each(backends)('the queue on $name', ({ name, skip }) => {
         .execute();
 
     beforeEach(async () => {
-      await sql`truncate domains, jobs, job_events, workers cascade`.execute(t.db);
+      await emptyTables(t.db);
     });
 
     it('claims in priority then run_at order, consuming an attempt and recording the transition', async () => {
@@ -213,23 +214,9 @@ describe.each(backends)('the queue on $name', ({ name, skip }) => {
 
     it('releases jobs at shutdown back to pending, giving the attempt back', async () => {
       await insertNoopJobs(t.db, 2);
-      const jobs = await claim('w1', 2);
-      expect(
-        await releaseJobs(
-          t.db,
-          'w2',
-          jobs.map((j) => j.job_id),
-          'not mine',
-        ),
-      ).toBe(0);
-      expect(
-        await releaseJobs(
-          t.db,
-          'w1',
-          jobs.map((j) => j.job_id),
-          'worker shutting down',
-        ),
-      ).toBe(2);
+      const ids = (await claim('w1', 2)).map((j) => j.job_id);
+      expect(await releaseJobs(t.db, 'w2', ids, 'not mine')).toBe(0);
+      expect(await releaseJobs(t.db, 'w1', ids, 'worker shutting down')).toBe(2);
       expect(await t.db.selectFrom('jobs').select(['status', 'attempts', 'locked_by']).execute()).toEqual([
         { status: 'pending', attempts: 0, locked_by: null },
         { status: 'pending', attempts: 0, locked_by: null },

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningCli, runCli, startCli, waitFor } from '../helpers/cli.js';
 import { useTestDatabase } from '../helpers/databases.js';
 import { createNoopRuns, insertNoopJobs, jobStatusCounts, runsPerJob } from '../helpers/jobs.js';
+import { emptyTables } from '../helpers/rows.js';
 import { serverUrl } from '../helpers/test-env.js';
 
 // Real worker processes against the real server: the failures that matter (kill -9, lost
@@ -26,7 +27,7 @@ describe.skipIf(!serverUrl)('pipectl process workers on PostgreSQL', () => {
         await w.exited;
       }
     }
-    await sql`truncate domains, jobs, job_events, workers cascade`.execute(t.db);
+    await emptyTables(t.db);
     await sql`drop table if exists noop_runs`.execute(t.db);
   });
 
@@ -209,7 +210,7 @@ describe.skipIf(!serverUrl)('pipectl process workers on PostgreSQL', () => {
   it('domains add rejects junk line by line and still adds the valid names (exit 1)', async () => {
     const r = await runCli(
       ['domains', 'add', '--json', 'Example.COM', 'not a domain', 'https://shop.example.org/x', '127.0.0.1'],
-      env(),
+      { env: env() },
     );
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout);

@@ -6,6 +6,7 @@ import { noopStage } from '../../src/pipeline/stages/noop-stage.js';
 import { Worker } from '../../src/pipeline/worker/worker.js';
 import { backends, useTestDatabase } from '../helpers/databases.js';
 import { createNoopRuns, insertNoopJobs, jobStatusCounts, runsPerJob } from '../helpers/jobs.js';
+import { emptyTables } from '../helpers/rows.js';
 
 const logger = pino({ level: 'silent' });
 
@@ -32,7 +33,7 @@ describe.each(backends)('the worker on $name', ({ name, skip }) => {
     };
 
     beforeEach(async () => {
-      await sql`truncate domains, jobs, job_events, workers cascade`.execute(t.db);
+      await emptyTables(t.db);
       await sql`drop table if exists noop_runs`.execute(t.db);
       await createNoopRuns(t.db);
     });

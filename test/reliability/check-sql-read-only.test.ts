@@ -9,7 +9,7 @@ import { itLeaksNoSecrets, withPassword } from './helpers/secrets.js';
 describe('security: check SQL cannot write, even trying hard', () => {
   const t = useTestDatabase('postgres');
   const run = async (file: string) =>
-    recorded(await runCli(['check', '--config', file, '--json'], { DATABASE_URL: withPassword(t.url ?? '') }));
+    recorded(await runCli(['check', '--config', file, '--json'], { env: { DATABASE_URL: withPassword(t.url ?? '') } }));
 
   beforeAll(async () => {
     await sql`create table rel_side_effects (at timestamptz not null default now())`.execute(t.db);

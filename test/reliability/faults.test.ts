@@ -1,13 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { useTestDatabase } from '../helpers/databases.js';
+import { type TestDatabase, useTestDatabase } from '../helpers/databases.js';
 import { serverUrl } from '../helpers/test-env.js';
 import { createCpuQuota } from './helpers/cpu-quota.js';
 import { assertExpectedOutcomes } from './helpers/invariants.js';
 import { crashLoop, killWorkingWorkers } from './helpers/kill-cadence.js';
 import { twentyPercentFaults } from './helpers/load-server.js';
-import { report, runScenario } from './helpers/scenario.js';
+import {
+  type DisruptContext,
+  report,
+  runScenario,
+  type ScenarioOptions,
+  type ScenarioResult,
+} from './helpers/scenario.js';
 import { itLeaksNoSecrets, withPassword } from './helpers/secrets.js';
 
 /** Domains per fault scenario: at least 1,000 (RELIABILITY_FAULT_DOMAINS to change it). */
@@ -28,27 +34,42 @@ async function terminatePipectlConnections(databaseUrl: string): Promise<number>
   }
 }
 
+/** A scenario on the file's database, through 4 workers × concurrency 8. */
+function runFaultScenario(
+  t: TestDatabase,
+  o: Omit<ScenarioOptions, 'url' | 'db' | 'workers' | 'concurrency'>,
+): Promise<ScenarioResult> {
+  return runScenario({ ...o, url: withPassword(t.url ?? ''), db: t.db, workers: 4, concurrency: 8 });
+}
+
+/**
+ * A scenario in which `kill` kills workers, with a short lease (3 s) so that the dead workers'
+ * jobs are rescued while it runs; returns it with the number of kills.
+ */
+async function runKillScenario(
+  t: TestDatabase,
+  kill: (ctx: DisruptContext) => Promise<number>,
+  o: Omit<ScenarioOptions, 'url' | 'db' | 'workers' | 'concurrency' | 'processArgs' | 'disrupt'>,
+): Promise<{ r: ScenarioResult; kills: number }> {
+  let kills = 0;
+  const r = await runFaultScenario(t, {
+    ...o,
+    processArgs: ['--lease', '3s'],
+    disrupt: async (ctx) => {
+      kills = await kill(ctx);
+    },
+  });
+  return { r, kills };
+}
+
 describe('fault: kill -9 of a working worker at least every 2 seconds, restarted at once', () => {
   const t = useTestDatabase('postgres');
 
   it(`loses nothing and runs nothing twice over ${domains} domains`, { timeout: 300_000 }, async () => {
-    let kills = 0;
-    const r = await runScenario({
-      label: 'kill -9',
-      url: withPassword(t.url ?? ''),
-      db: t.db,
-      domains,
-      workers: 4,
-      concurrency: 8,
-      // A short lease, so that the dead worker's jobs are rescued while the scenario runs.
-      processArgs: ['--lease', '3s'],
-      timeoutMs: 240_000,
-      // A victim has registered and worked 2 s: a supervisor restarts crashed workers, it does
-      // not shoot one still loading its modules (that was the "stall": docs/reliability.md).
-      disrupt: async (ctx) => {
-        kills = await killWorkingWorkers('kill -9', { everyMs: 2000, workedMs: 2000 })(ctx);
-      },
-    });
+    // A victim has registered and worked 2 s: a supervisor restarts crashed workers, it does
+    // not shoot one still loading its modules (that was the "stall": docs/reliability.md).
+    const kill = killWorkingWorkers('kill -9', { everyMs: 2000, workedMs: 2000 });
+    const { r, kills } = await runKillScenario(t, kill, { label: 'kill -9', domains, timeoutMs: 240_000 });
     report('kill -9', r, { kills });
     expect(kills).toBeGreaterThanOrEqual(5);
     expect(r.startups.killedBeforeRegistration).toBe(0);
@@ -67,20 +88,8 @@ describe('fault: a crash loop, every worker killed within 3 seconds of registeri
   it(`completes all ${domains} domains afterwards, no job failed for work it never ran`, {
     timeout: 360_000,
   }, async () => {
-    let kills = 0;
-    const r = await runScenario({
-      label: 'crash loop',
-      url: withPassword(t.url ?? ''),
-      db: t.db,
-      domains,
-      workers: 4,
-      concurrency: 8,
-      processArgs: ['--lease', '3s'],
-      timeoutMs: 300_000,
-      disrupt: async (ctx) => {
-        kills = await crashLoop('crash loop', { forMs: 60_000, withinMs: 3000 })(ctx);
-      },
-    });
+    const kill = crashLoop('crash loop', { forMs: 60_000, withinMs: 3000 });
+    const { r, kills } = await runKillScenario(t, kill, { label: 'crash loop', domains, timeoutMs: 300_000 });
     report('crash loop', r, { kills });
     // Every slot crashed at least once; how often depends on start-up (~60 kills at 1–2 s, 4 at 32 s).
     expect(kills).toBeGreaterThanOrEqual(4);
@@ -112,21 +121,13 @@ describe('fault: workers starved to 0.6 of a core (cgroup CPU quota) while one i
       ctx.skip(quota);
       return;
     }
-    let kills = 0;
     try {
-      const r = await runScenario({
+      const kill = killWorkingWorkers('starved', { everyMs: 10_000, workedMs: 2000 });
+      const { r, kills } = await runKillScenario(t, kill, {
         label: 'starved',
-        url: withPassword(t.url ?? ''),
-        db: t.db,
         domains: starvedDomains,
-        workers: 4,
-        concurrency: 8,
-        processArgs: ['--lease', '3s'],
         timeoutMs: starvedBoundMs,
         cpuQuota: quota,
-        disrupt: async (c) => {
-          kills = await killWorkingWorkers('starved', { everyMs: 10_000, workedMs: 2000 })(c);
-        },
       });
       report('starved', r, { kills, cpuQuota: quota.cores });
       expect(kills).toBeGreaterThanOrEqual(3);
@@ -145,13 +146,9 @@ describe('fault: every database connection terminated, twice', () => {
   it(`recovers and finishes all ${domains} domains`, { timeout: 300_000 }, async () => {
     const terminated: number[] = [];
     const url = withPassword(t.url ?? '');
-    const r = await runScenario({
+    const r = await runFaultScenario(t, {
       label: 'pg_terminate_backend',
-      url,
-      db: t.db,
       domains,
-      workers: 4,
-      concurrency: 8,
       timeoutMs: 240_000,
       disrupt: async ({ done, finished }) => {
         for (const share of [0.3, 0.6]) {
@@ -175,13 +172,9 @@ describe('fault: sites answering 500, resets, 10-second stalls and truncated bod
   const t = useTestDatabase('postgres');
 
   it(`ends every one of ${domains} domains with a status and a reason`, { timeout: 300_000 }, async () => {
-    const r = await runScenario({
+    const r = await runFaultScenario(t, {
       label: 'flaky sites',
-      url: withPassword(t.url ?? ''),
-      db: t.db,
       domains,
-      workers: 4,
-      concurrency: 8,
       faults: twentyPercentFaults,
       timeoutMs: 240_000,
     });

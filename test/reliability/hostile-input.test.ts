@@ -5,8 +5,8 @@ import { domainToASCII } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SitemapStreamParser } from '../../src/parse/sitemap-stream-parser.js';
+import { runCli } from '../helpers/cli.js';
 import { useTestDatabase } from '../helpers/databases.js';
-import { runCliText } from './helpers/run-cli-text.js';
 import { fuzzHeapMb, runFuzz } from './helpers/run-fuzz.js';
 import { itLeaksNoSecrets, recordOutput, withPassword } from './helpers/secrets.js';
 
@@ -112,7 +112,7 @@ describe('hostile input: pipectl domains add --file with 10,000 lines of junk an
     writeFileSync(file, `${lines.map((l) => l.line).join('\n')}\n`);
     const env = { DATABASE_URL: withPassword(t.url ?? '') };
 
-    const first = await runCliText(['domains', 'add', '--file', file, '--json'], env);
+    const first = await runCli(['domains', 'add', '--file', file, '--json'], { env });
     recordOutput(first);
     expect(first.code, first.stderr).toBe(1);
     const out = JSON.parse(first.stdout) as {
@@ -139,7 +139,7 @@ describe('hostile input: pipectl domains add --file with 10,000 lines of junk an
     expect(new Set(stored.map((d) => d.sitemap_analysis_status))).toEqual(new Set(['queued']));
 
     // Again, for people: one `rejected "…": reason` line on stderr per rejected line, nothing added twice.
-    const again = await runCliText(['domains', 'add', '--file', file], env);
+    const again = await runCli(['domains', 'add', '--file', file], { env });
     recordOutput(again);
     expect(again.code).toBe(1);
     const reasons = again.stderr.split('\n').filter((l) => l.startsWith('rejected '));
@@ -159,7 +159,7 @@ describe('hostile checks.yml: pipectl checks validate reports a located problem,
     const dir = mkdtempSync(path.join(os.tmpdir(), 'pipectl-hostile-checks-'));
     const file = path.join(dir, 'checks.yml');
     writeFileSync(file, text);
-    const r = await runCliText(['checks', 'validate', '--config', file, '--json']);
+    const r = await runCli(['checks', 'validate', '--config', file, '--json']);
     const out = JSON.parse(r.stdout) as {
       valid: boolean;
       problems: { line: number; column: number; message: string }[];

@@ -4,6 +4,7 @@ import type { Database } from '../../src/db/schema.js';
 import { waitFor } from '../helpers/cli.js';
 import { useTestDatabase } from '../helpers/databases.js';
 import { createNoopRuns, jobStatusCounts, runsPerJob } from '../helpers/jobs.js';
+import { emptyTables } from '../helpers/rows.js';
 import { itLeaksNoSecrets, recordOutput, withPassword } from './helpers/secrets.js';
 import { WorkerPool } from './helpers/worker-pool.js';
 
@@ -44,7 +45,7 @@ describe('leases: heartbeats keep a long job, and only a silent worker loses it'
       await p.killAll();
       recordOutput({ stdout: p.output(), stderr: '' });
     }
-    await sql`truncate domains, jobs, job_events, workers cascade`.execute(t.db);
+    await emptyTables(t.db);
     await sql`drop table if exists noop_runs`.execute(t.db);
   });
 

@@ -67,7 +67,7 @@ describe('security: the webhook URL and the database password never come out', (
               ...flags,
               ...(flags.includes('--slack-dry-run') ? [] : ['--slack']),
             ],
-            { ...env, ...extraEnv },
+            { env: { ...env, ...extraEnv } },
           ),
         );
         expect([1, 2], `${what}: ${r.stderr}`).toContain(r.code);
@@ -80,7 +80,7 @@ describe('security: the webhook URL and the database password never come out', (
     const r = recorded(
       await runCli(
         ['check', '--config', config, '--slack', '--slack-webhook', webhook, '--slack-timeout', '1s', '--debug'],
-        env,
+        { env },
       ),
     );
     expect(r.code).toBe(2);
@@ -99,12 +99,12 @@ describe('security: the webhook URL and the database password never come out', (
       ['process', '--until-idle', '--log-format', 'json'],
     ];
     for (const args of commands) {
-      const r = recorded(await runCli(args, { DATABASE_URL: down }, 60_000));
+      const r = recorded(await runCli(args, { env: { DATABASE_URL: down }, timeoutMs: 60_000 }));
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
     }
     // The same through the flag, and a URL that does not parse.
     for (const url of [down, `postgres://postgres:${databasePassword}@[::1/bad`]) {
-      recorded(await runCli(['db', 'status', '--json', '--database-url', url], {}));
+      recorded(await runCli(['db', 'status', '--json', '--database-url', url]));
     }
     // And a working database: status, checks, audits print where they are connected.
     const up = withPassword(t.url ?? '');
@@ -114,7 +114,7 @@ describe('security: the webhook URL and the database password never come out', (
       ['check', '--json'],
       ['audit', 'stuck'],
     ]) {
-      recorded(await runCli(args, { DATABASE_URL: up }));
+      recorded(await runCli(args, { env: { DATABASE_URL: up } }));
     }
   });
 });

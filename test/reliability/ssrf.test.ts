@@ -138,8 +138,7 @@ describe('security: the SSRF guard, end to end through pipectl process', () => {
           '--retry-delay',
           '100ms',
         ],
-        { DATABASE_URL: withPassword(t.url ?? ''), PIPECTL_CONNECT_TO: mapped.join(',') },
-        120_000,
+        { env: { DATABASE_URL: withPassword(t.url ?? ''), PIPECTL_CONNECT_TO: mapped.join(',') }, timeoutMs: 120_000 },
       ),
     );
     expect(r.code, r.stderr).toBe(0);

@@ -2,9 +2,11 @@ import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/schema.js';
 import { createContactScanStage, enqueueContactScans } from '../../../src/pipeline/stages/contact-scan-stage.js';
+import { type FixtureServer, startFixtureSites } from '../../fixtures/site-server.js';
 import { backends, useTestDatabase } from '../../helpers/databases.js';
-import { type FixtureServer, loopbackFetcher, robotsTxtPolicy, startFixtureSites } from './fixture-sites.js';
+import { emptyTables } from '../../helpers/rows.js';
 import { claimAll, commitOnly, requeue, runOnly, runPendingJobs, silentLogger } from './run-stage-job.js';
+import { loopbackFetcher, robotsTxtPolicy } from './stage-doubles.js';
 
 const userAgent = 'pipectl-test';
 const page = (body: string) => ({ body: `<!doctype html><html><body>${body}</body></html>` });
@@ -78,7 +80,7 @@ describe.each(backends)('the contact_scan stage on $name', ({ name, skip }) => {
       await server.close();
     });
     beforeEach(async () => {
-      await sql`truncate domains, jobs, job_events cascade`.execute(t.db);
+      await emptyTables(t.db);
       server.requests.length = 0;
     });
 

@@ -1,17 +1,16 @@
 import { gzipSync } from 'node:zlib';
-import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Database } from '../../../src/db/schema.js';
 import { parseConnectToList } from '../../../src/fetch/connect-to.js';
 import { HttpClient } from '../../../src/fetch/http-client.js';
 import { RobotsCache } from '../../../src/fetch/robots-cache.js';
-import { enqueueJobs } from '../../../src/pipeline/queue/enqueue-jobs.js';
 import { PermanentJobError } from '../../../src/pipeline/stage.js';
 import { createContactScanStage, fetchLayerPageAccess } from '../../../src/pipeline/stages/contact-scan-stage.js';
 import { createPageImportStage, fetchLayerSitemapSource } from '../../../src/pipeline/stages/page-import-stage.js';
+import { type FixtureServer, startFixtureSites } from '../../fixtures/site-server.js';
 import { backends, useTestDatabase } from '../../helpers/databases.js';
-import { type FixtureServer, startFixtureSites } from './fixture-sites.js';
+import { emptyTables } from '../../helpers/rows.js';
 import { claimAll, runOnly, runPendingJobs } from './run-stage-job.js';
+import { seedFile } from './seed-file.js';
 
 const userAgent = 'pipectl-test/1';
 const sitemapXml = `<?xml version="1.0" encoding="UTF-8"?>
@@ -42,23 +41,6 @@ const sites = {
   },
 };
 
-async function seedFile(db: Kysely<Database>, domain: string, url: string) {
-  const { id: domainId } = await db
-    .insertInto('domains')
-    .values({ domain, sitemap_analysis_status: 'processing' })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const { id: fileId } = await db
-    .insertInto('sitemap_files')
-    .values({ domain_id: domainId, url, kind: 'urlset' })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await db
-    .transaction()
-    .execute((trx) => enqueueJobs(trx, [{ jobType: 'page_import', domainId, sitemapFileId: fileId }]));
-  return { domainId, fileId };
-}
-
 describe.each(backends)('the WF5/WF7 stages on the fetch layer, on $name', ({ name, skip }) => {
   describe.skipIf(skip)(name, () => {
     const t = useTestDatabase(name);
@@ -77,7 +59,7 @@ describe.each(backends)('the WF5/WF7 stages on the fetch layer, on $name', ({ na
       await server.close();
     });
     beforeEach(async () => {
-      await sql`truncate domains, jobs, job_events cascade`.execute(t.db);
+      await emptyTables(t.db);
     });
 
     it('imports a gzip sitemap and scans its pages, honouring robots.txt', async () => {
@@ -146,7 +128,7 @@ describe.each(backends)('the WF5/WF7 stages on the fetch layer, on $name', ({ na
       await expect(runOnly(t.db, stage, missing)).rejects.toThrow(PermanentJobError);
       await expect(runOnly(t.db, stage, missing)).rejects.toThrow('HTTP 404 for http://www.muster.de/weg.xml');
 
-      await sql`truncate domains, jobs, job_events cascade`.execute(t.db);
+      await emptyTables(t.db);
       await seedFile(t.db, 'www.muster.de', 'http://www.muster.de/sitemap_index.xml');
       const [index] = await claimAll(t.db, 'page_import');
       if (index === undefined) throw new Error('no job claimed');

@@ -1,7 +1,6 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/schema.js';
-import { enqueueJobs } from '../../../src/pipeline/queue/enqueue-jobs.js';
 import { PermanentJobError } from '../../../src/pipeline/stage.js';
 import {
   createPageImportStage,
@@ -9,27 +8,10 @@ import {
   type SitemapEntrySource,
 } from '../../../src/pipeline/stages/page-import-stage.js';
 import { backends, useTestDatabase } from '../../helpers/databases.js';
-import { entry, memoryEntrySource } from './fixture-sites.js';
+import { emptyTables } from '../../helpers/rows.js';
 import { claimAll, commitOnly, requeue, runOnly, runPendingJobs, silentLogger } from './run-stage-job.js';
-
-/** A domain, one of its sitemap files, and the file's page_import job, as WF4's commit leaves them. */
-async function seedFile(db: Kysely<Database>, domain: string, url: string, kind = 'urlset') {
-  const { id: domainId } = await db
-    .insertInto('domains')
-    .values({ domain, sitemap_analysis_status: 'processing' })
-    .onConflict((oc) => oc.column('domain').doUpdateSet({ domain }))
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const { id: fileId } = await db
-    .insertInto('sitemap_files')
-    .values({ domain_id: domainId, url, kind: kind as 'urlset' })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await db
-    .transaction()
-    .execute((trx) => enqueueJobs(trx, [{ jobType: 'page_import', domainId, sitemapFileId: fileId }]));
-  return { domainId, fileId };
-}
+import { seedFile } from './seed-file.js';
+import { entry, memoryEntrySource } from './stage-doubles.js';
 
 const pagesOf = (db: Kysely<Database>, domainId: number) =>
   db
@@ -71,7 +53,7 @@ describe.each(backends)('the page_import stage on $name', ({ name, skip }) => {
     const t = useTestDatabase(name);
 
     beforeEach(async () => {
-      await sql`truncate domains, jobs, job_events cascade`.execute(t.db);
+      await emptyTables(t.db);
     });
 
     describe('a sitemap with fields, duplicates, off-site and invalid entries', () => {

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { domainVerdict } from '../../../src/audit/domain-verdict.js';
@@ -9,6 +8,7 @@ import { HttpClient } from '../../../src/fetch/http-client.js';
 import { createStageRegistry } from '../../../src/pipeline/stages/registry.js';
 import { Worker } from '../../../src/pipeline/worker/worker.js';
 import { backends, useTestDatabase } from '../../helpers/databases.js';
+import { emptyTables } from '../../helpers/rows.js';
 
 const logger = pino({ level: 'silent' });
 const xml = (body: string) => ({ body: `<?xml version="1.0" encoding="UTF-8"?>\n${body}` });
@@ -76,7 +76,7 @@ describe.each(backends)('WF4 outcomes of odd sites on $name', ({ name, skip }) =
     const t = useTestDatabase(name);
 
     beforeEach(async () => {
-      await sql`truncate domains, jobs, job_events, workers cascade`.execute(t.db);
+      await emptyTables(t.db);
     });
 
     /** Queues the domain, runs a real worker until idle, and returns what WF4 left behind. */
@@ -105,6 +105,13 @@ describe.each(backends)('WF4 outcomes of odd sites on $name', ({ name, skip }) =
     }
 
     const completedOnce = [{ job_type: 'sitemap', status: 'complete', attempts: 1 }];
+    /** The sitemap_files row of a domain whose only sitemap answered 200 but is no sitemap. */
+    const invalidSitemap = (domain: string, error: unknown) => ({
+      url: `http://${domain}/sitemap.xml`,
+      kind: 'invalid',
+      http_status: 200,
+      error,
+    });
 
     it('no sitemap anywhere: complete, the probes listed as the reason', async () => {
       const r = await crawl('no-sitemap.test');
@@ -129,14 +136,7 @@ describe.each(backends)('WF4 outcomes of odd sites on $name', ({ name, skip }) =
     it('the only sitemap is a soft 404 (an HTML page): complete, recorded as invalid', async () => {
       const r = await crawl('soft-404.test');
       expect(r).toMatchObject({ status: 'complete', jobs: completedOnce });
-      expect(r.files).toEqual([
-        {
-          url: 'http://soft-404.test/sitemap.xml',
-          kind: 'invalid',
-          http_status: 200,
-          error: expect.stringContaining('soft 404'),
-        },
-      ]);
+      expect(r.files).toEqual([invalidSitemap('soft-404.test', expect.stringContaining('soft 404'))]);
       expect(r.reason).toContain('soft 404');
       expect(r.verdict.sentence).toContain('soft 404');
     });
@@ -144,9 +144,7 @@ describe.each(backends)('WF4 outcomes of odd sites on $name', ({ name, skip }) =
     it('the only sitemap is an XML document that is no sitemap: complete, recorded as invalid', async () => {
       const r = await crawl('broken-xml.test');
       expect(r).toMatchObject({ status: 'complete', jobs: completedOnce });
-      expect(r.files).toEqual([
-        { url: 'http://broken-xml.test/sitemap.xml', kind: 'invalid', http_status: 200, error: expect.any(String) },
-      ]);
+      expect(r.files).toEqual([invalidSitemap('broken-xml.test', expect.any(String))]);
       expect(r.reason).toContain(`http://broken-xml.test/sitemap.xml: ${r.files[0]?.error}`);
       expect(r.verdict).toMatchObject({ rule: 'wf4-no-usable-sitemaps' });
     });
@@ -155,13 +153,10 @@ describe.each(backends)('WF4 outcomes of odd sites on $name', ({ name, skip }) =
       const r = await crawl('binary-junk.test');
       expect(r).toMatchObject({ status: 'complete', jobs: completedOnce });
       expect(r.files).toEqual([
-        {
-          url: 'http://binary-junk.test/sitemap.xml',
-          kind: 'invalid',
-          http_status: 200,
-          error:
-            'not a sitemap: starts with "\\u0000\\u0000\\u0000\\u0001PK\\u0003\\u0004\\u0000A", neither XML nor a URL',
-        },
+        invalidSitemap(
+          'binary-junk.test',
+          'not a sitemap: starts with "\\u0000\\u0000\\u0000\\u0001PK\\u0003\\u0004\\u0000A", neither XML nor a URL',
+        ),
       ]);
     });
 

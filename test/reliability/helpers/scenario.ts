@@ -121,7 +121,10 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   let heartbeats: ReturnType<typeof sampleHeartbeats> | undefined;
   try {
     server = await startLoadServer({ faults: o.faults });
-    const added = await runCli(['domains', 'add', '--file', domainsFile(o.domains), '--json'], env, 120_000);
+    const added = await runCli(['domains', 'add', '--file', domainsFile(o.domains), '--json'], {
+      env,
+      timeoutMs: 120_000,
+    });
     recordOutput(added);
     expect(added.code, added.stderr).toBe(0);
     expect(JSON.parse(added.stdout)).toMatchObject({ added: o.domains, rejected: 0 });
@@ -197,7 +200,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
 
     const crash = await crashFigures(o.db);
     const figures = await assertPipelineInvariants(o.db, o.domains);
-    const check = await runCli(['check', '--json'], env, 120_000);
+    const check = await runCli(['check', '--json'], { env, timeoutMs: 120_000 });
     recordOutput(check);
     const checks = JSON.parse(check.stdout) as CheckRun;
     const notPassing = checks.checks.filter((c) => c.status !== 'pass').map((c) => `${c.name}: ${c.status}`);

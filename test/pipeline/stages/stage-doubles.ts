@@ -1,5 +1,4 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import robotsParserModule from 'robots-parser';
 import type { SitemapFile } from '../../../src/db/schema.js';
 import type {
@@ -14,56 +13,17 @@ import type {
   SitemapEntrySource,
 } from '../../../src/pipeline/stages/page-import-stage.js';
 
+/*
+ * Stand-ins for a stage's collaborators: a fetcher and a robots policy that reach a fixture server
+ * without the fetch layer, and sitemap entries from memory without a parser.
+ */
+
 // The package is CommonJS: its module.exports is the function that its types call the default export.
 const robotsParser = robotsParserModule as unknown as typeof robotsParserModule.default;
 
-/** One canned response of a fixture site. */
-export interface FixtureResponse {
-  status?: number;
-  type?: string;
-  body?: string | Buffer;
-  headers?: Record<string, string>;
-}
-
-/** Sites by host name, each a map of path (with query) to response; anything else is a 404. */
-export type FixtureSites = Record<string, Record<string, FixtureResponse>>;
-
-export interface FixtureServer {
-  port: number;
-  /** Every request served, as `host path`, in order. */
-  requests: string[];
-  close(): Promise<void>;
-}
-
 /**
- * Serves fixture sites from one HTTP server on 127.0.0.1, choosing the site by the Host header,
- * as the real fetch layer's `--connect-to` mapping will reach them. No other network is used.
- */
-export async function startFixtureSites(sites: FixtureSites): Promise<FixtureServer> {
-  const requests: string[] = [];
-  const server = http.createServer((req, res) => {
-    const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
-    const path = req.url ?? '/';
-    requests.push(`${host} ${path}`);
-    const found = sites[host]?.[path];
-    if (found === undefined) {
-      res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not found</h1>');
-      return;
-    }
-    res.writeHead(found.status ?? 200, { 'content-type': found.type ?? 'text/html; charset=utf-8', ...found.headers });
-    res.end(found.body ?? '');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    requests,
-    close: () => new Promise((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
-  };
-}
-
-/**
- * A PageFetcher that sends every request to the fixture server, keeping the page's host in the
- * Host header: a stand-in for the fetch layer (src/fetch) until it is wired in.
+ * A PageFetcher that sends every request to a fixture server on 127.0.0.1 (test/fixtures/site-server.ts),
+ * keeping the page's host in the Host header: the stages without the fetch layer (src/fetch).
  */
 export function loopbackFetcher(port: number): PageFetcher {
   return {

@@ -2,9 +2,9 @@ import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database, DomainStatus, JobStatus, JobType, SitemapKind } from '../../src/db/schema.js';
 
 /**
- * Rows for check tests, inserted directly (no worker code), with times relative to the
- * database's clock: `ago('15 minutes 10 seconds')` is `now() - interval '…'` on the server
- * that the checks will compare it with.
+ * Row factories: rows inserted directly (no worker code), with times relative to the database's
+ * clock. `ago('15 minutes 10 seconds')` is `now() - interval '…'` on the server that the checks
+ * will compare it with.
  */
 export function ago(interval: string): RawBuilder<Date> {
   return sql<Date>`now() - ${interval}::interval`;
@@ -14,10 +14,15 @@ export function fromNow(interval: string): RawBuilder<Date> {
   return sql<Date>`now() + ${interval}::interval`;
 }
 
-/** Empties every pipeline table, so that each test starts from an empty database. */
+/**
+ * Empties every table of the schema (the migrator's own excepted), with identities restarted,
+ * so that each test starts from an empty database: a table added by a migration is emptied too.
+ */
 export async function emptyTables(db: Kysely<Database>): Promise<void> {
-  await sql`truncate domains, jobs, job_events, sitemap_files, pages, contacts, workers, alert_state, check_runs
-    restart identity cascade`.execute(db);
+  const { rows } = await sql<{ name: string }>`
+    select quote_ident(tablename) as name from pg_tables
+    where schemaname = current_schema() and tablename not like 'pipectl_migrations%'`.execute(db);
+  await sql`truncate ${sql.raw(rows.map((r) => r.name).join(', '))} restart identity cascade`.execute(db);
 }
 
 let serial = 0;
