@@ -1,9 +1,10 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Database, UserJobType } from '../db/schema.js';
+import { type AuditStage, stageOfJobType } from './audit-stage.js';
 
-/** The pipeline's three stages, in order. */
-export const stages = ['WF4', 'WF5', 'WF7'] as const;
-export type Stage = (typeof stages)[number];
+/** The pipeline's three job stages, in order: the audits' steps after intake. */
+export type Stage = Exclude<AuditStage, 'intake'>;
+export const stages: readonly Stage[] = Object.values(stageOfJobType);
 
 /** One UTC day: which stages had work outstanding, and which produced anything. */
 export interface StageDay {
@@ -12,7 +13,10 @@ export interface StageDay {
   produced: Record<Stage, boolean>;
 }
 
-const jobTypes: Record<Stage, string> = { WF4: 'sitemap', WF5: 'page_import', WF7: 'contact_scan' };
+const jobTypes = Object.fromEntries(Object.entries(stageOfJobType).map(([type, stage]) => [stage, type])) as Record<
+  Stage,
+  UserJobType
+>;
 const outputs: Record<Stage, string> = { WF4: 'sitemap_files', WF5: 'pages', WF7: 'contacts' };
 
 /**

@@ -78,16 +78,9 @@ interface ScanOutcome {
 /**
  * WF7: scans a batch of one domain's pages for contacts.
  *
- * Why a batch per job (default 25 pages, listed in the payload, keyed by the first page): one
- * job per page would put up to 1000 jobs and 3000 job_events rows per domain through the queue
- * for work that takes a few hundred milliseconds each, while one job per domain would key every
- * scan of the domain on `domain_id` (the `jobs_one_active_per_input` index allows one live
- * job per key), so pages imported by a second sitemap file while the first file's scan runs
- * could not get a job and would be stranded as `pending`: the silent-stall bug this project
- * exists to prevent. Page-keyed batches never collide with each other, each is small enough to
- * finish well inside a lease, and batches of one domain still go through the fetch layer's
- * per-host limits. A job with no page list scans up to 100 pending pages of its domain and
- * enqueues batches for the rest.
+ * A batch (default 25 pages, listed in the payload, keyed by the first page) rather than a job per
+ * page or per domain: see "The job state machine" in docs/architecture.md. A job with no page
+ * list scans up to 100 pending pages of its domain and enqueues batches for the rest.
  *
  * Each page gets its own status: `complete`, `skipped` (robots.txt disallows it, or it is not
  * HTML) or `error` (HTTP error, network failure); one page's failure never fails the others.
