@@ -31,7 +31,9 @@ const maxHorizonMs = 1000 * 365 * 86_400_000;
  * or clock skew must not keep a batch run alive for ever.
  *
  * SQL: one `exists` probe; only when it finds nothing runnable, one grouped count of the
- * untried jobs scheduled later.
+ * untried pending jobs. The count does not require `run_at > now()`: its `now()` is later than
+ * the probe's, and a job that fell due in between (a worker woken at a job's due time wins this
+ * race often) must count as waited for, not be left behind as if the worker were idle.
  */
 export async function idleState(db: Kysely<Database>, jobTypes: JobType[], horizonMs: number): Promise<IdleState> {
   // now() + a horizon past PostgreSQL's timestamp range would fail every poll: 1,000 years is "for ever".
@@ -48,7 +50,7 @@ export async function idleState(db: Kysely<Database>, jobTypes: JobType[], horiz
     select job_type, run_at <= now() + ${horizon} * interval '1 millisecond' as within,
       count(*)::int as count, min(run_at) as next_due_at
     from jobs
-    where status = 'pending' and attempts = 0 and run_at > now() and job_type = any(${jobTypes}::text[])
+    where status = 'pending' and attempts = 0 and job_type = any(${jobTypes}::text[])
     group by 1, 2
     order by 4
   `.execute(db);
