@@ -36,7 +36,7 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 const ms = (value) => (value < 1000 ? `${value.toFixed(1)} ms` : `${(value / 1000).toFixed(2)} s`);
 const log = (line = '') => process.stdout.write(`${line}\n`);
 
-/** The scan nodes of a JSON plan, as `Index Scan using jobs_lease_idx on jobs`, in plan order. */
+/** The scan nodes of a JSON plan, as `Index Scan using jobs_claim_idx on jobs_live`, in plan order. */
 function scans(plan, out = []) {
   if (plan['Relation Name'] || plan['Index Name']) {
     const using = plan['Index Name'] ? ` using ${plan['Index Name']}` : '';

@@ -28,7 +28,7 @@ interface Depth {
 /**
  * Samples every stage's queue depth (pending and running jobs) on its own connection, every
  * `intervalMs`, from `start()` to `stop()`. SQL per sample: one count over the live jobs, which
- * jobs_status_run_at_idx (status, run_at) where status in ('pending', 'running') serves.
+ * reads the jobs_live partition only (migration 0013).
  */
 export class QueueDepthSampler {
   private readonly client: pg.Client;

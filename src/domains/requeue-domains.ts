@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { retryMovedRow } from '../db/moved-row.js';
 import type { Database, DomainStatus, JobType } from '../db/schema.js';
 import { PipectlError } from '../errors.js';
 import { findDomains } from './find-domains.js';
@@ -115,11 +116,13 @@ export async function requeueDomains(
     );
   }
   const actor = opts.actor ?? 'pipectl requeue';
-  return db.transaction().execute(async (trx) => {
-    const locked = await matching(trx, f, domainIds).forUpdate().execute();
-    const ids = locked.map((r) => r.id);
-    if (ids.length === 0) return { ...planned, dryRun: false, requeued: 0, cancelled: 0 };
-    const { rows } = await sql<{ cancelled: number }>`
+  // A job moved between `jobs` partitions under the statement fails it (40001): run it again.
+  return retryMovedRow(() =>
+    db.transaction().execute(async (trx) => {
+      const locked = await matching(trx, f, domainIds).forUpdate().execute();
+      const ids = locked.map((r) => r.id);
+      if (ids.length === 0) return { ...planned, dryRun: false, requeued: 0, cancelled: 0 };
+      const { rows } = await sql<{ cancelled: number }>`
       with target as materialized (
         select job_id, status from jobs
         where domain_id = any(${ids}::bigint[]) and status in ('pending', 'running')
@@ -127,7 +130,7 @@ export async function requeueDomains(
       ), cancelled as (
         update jobs j set status = 'cancelled', finished_at = now(), lease_expires_at = null, locked_by = null,
                         updated_at = now()
-        from target t where j.job_id = t.job_id
+        from target t where j.job_id = t.job_id and j.status in ('pending', 'running')
         returning j.job_id, j.attempts, t.status as from_status
       ), events as (
         insert into job_events (job_id, from_status, to_status, worker_id, attempt, message)
@@ -136,17 +139,18 @@ export async function requeueDomains(
       )
       select count(*)::int as cancelled from cancelled
     `.execute(trx);
-    const requeued = await trx
-      .updateTable('domains')
-      .set({ sitemap_analysis_status: 'queued', sitemap_analysis_error: null })
-      .where('id', 'in', ids)
-      .executeTakeFirst();
-    await sql`select pg_notify('pipectl_jobs', 'requeue')`.execute(trx);
-    return {
-      ...planned,
-      dryRun: false,
-      requeued: Number(requeued.numUpdatedRows),
-      cancelled: rows[0]?.cancelled ?? 0,
-    };
-  });
+      const requeued = await trx
+        .updateTable('domains')
+        .set({ sitemap_analysis_status: 'queued', sitemap_analysis_error: null })
+        .where('id', 'in', ids)
+        .executeTakeFirst();
+      await sql`select pg_notify('pipectl_jobs', 'requeue')`.execute(trx);
+      return {
+        ...planned,
+        dryRun: false,
+        requeued: Number(requeued.numUpdatedRows),
+        cancelled: rows[0]?.cancelled ?? 0,
+      };
+    }),
+  );
 }

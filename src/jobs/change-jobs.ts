@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { retryMovedRow } from '../db/moved-row.js';
 import type { Database, JobStatus } from '../db/schema.js';
 
 export interface JobChange {
@@ -45,7 +46,7 @@ export async function retryJobs(db: Kysely<Database>, jobIds: string[], opts: Re
     ? sql`select job_id, status as from_status from eligible`
     : sql`update jobs j set status = 'pending', attempts = 0, run_at = now(), finished_at = null, locked_by = null,
                             lease_expires_at = null, updated_at = now()
-            from eligible e where j.job_id = e.job_id
+            from eligible e where j.job_id = e.job_id and j.status in ('failed', 'cancelled')
           returning j.job_id, e.status as from_status`;
   const events = opts.dryRun
     ? sql``
@@ -53,8 +54,10 @@ export async function retryJobs(db: Kysely<Database>, jobIds: string[], opts: Re
           insert into job_events (job_id, from_status, to_status, worker_id, message)
           select job_id, from_status, 'pending', ${actor}, 'retried by operator' from retried
         )`;
-  return db.transaction().execute(async (trx) => {
-    const { rows } = await sql<{ job_id: string; from_status: JobStatus | null; outcome: string }>`
+  // A job moved between `jobs` partitions under the statement fails it (40001): run it again.
+  return retryMovedRow(() =>
+    db.transaction().execute(async (trx) => {
+      const { rows } = await sql<{ job_id: string; from_status: JobStatus | null; outcome: string }>`
       with wanted as (
         select w.job_id, w.n from unnest(${ids}::uuid[]) with ordinality as w(job_id, n)
       ), target as materialized (
@@ -84,11 +87,12 @@ export async function retryJobs(db: Kysely<Database>, jobIds: string[], opts: Re
         left join retried r on r.job_id = w.job_id
        order by w.n
     `.execute(trx);
-    const results = rows.map(toChange);
-    if (!opts.dryRun && results.some((r) => r.outcome === 'changed'))
-      await sql`select pg_notify('pipectl_jobs', 'retry')`.execute(trx);
-    return results;
-  });
+      const results = rows.map(toChange);
+      if (!opts.dryRun && results.some((r) => r.outcome === 'changed'))
+        await sql`select pg_notify('pipectl_jobs', 'retry')`.execute(trx);
+      return results;
+    }),
+  );
 }
 
 /**
@@ -102,11 +106,13 @@ export async function cancelJobs(
 ): Promise<JobChange[]> {
   const actor = opts.actor ?? 'cli';
   const ids = distinctIds(jobIds);
-  return db.transaction().execute(async (trx) => {
-    const results: JobChange[] = [];
-    for (let i = 0; i < ids.length; i += batchSize) {
-      const batch = ids.slice(i, i + batchSize);
-      const { rows } = await sql<{ job_id: string; from_status: JobStatus | null; outcome: string }>`
+  // A job moved between `jobs` partitions under the statement fails it (40001): run it again.
+  return retryMovedRow(() =>
+    db.transaction().execute(async (trx) => {
+      const results: JobChange[] = [];
+      for (let i = 0; i < ids.length; i += batchSize) {
+        const batch = ids.slice(i, i + batchSize);
+        const { rows } = await sql<{ job_id: string; from_status: JobStatus | null; outcome: string }>`
         with wanted as (
           select w.job_id, w.n from unnest(${batch}::uuid[]) with ordinality as w(job_id, n)
         ), target as materialized (
@@ -115,7 +121,7 @@ export async function cancelJobs(
         ), cancelled as (
           update jobs j set status = 'cancelled', finished_at = now(), locked_by = null, lease_expires_at = null,
                             updated_at = now()
-            from target t where j.job_id = t.job_id and t.status in ('pending', 'running')
+            from target t where j.job_id = t.job_id and t.status in ('pending', 'running') and j.status in ('pending', 'running')
           returning j.job_id, t.status as from_status, j.attempts
         ), events as (
           insert into job_events (job_id, from_status, to_status, worker_id, attempt, message)
@@ -130,10 +136,11 @@ export async function cancelJobs(
           left join cancelled c on c.job_id = w.job_id
          order by w.n
       `.execute(trx);
-      for (const r of rows) results.push(toChange(r));
-    }
-    return results;
-  });
+        for (const r of rows) results.push(toChange(r));
+      }
+      return results;
+    }),
+  );
 }
 
 function toChange(r: { job_id: string; from_status: JobStatus | null; outcome: string }): JobChange {

@@ -185,7 +185,7 @@ describe.each(backends)('the queue on $name', ({ name, skip }) => {
       expect(ran.started_at).not.toBeNull();
       expect(buffered.map((j) => j.started_at)).toEqual([null, null, null]);
       const next = buffered[0]?.job_id ?? '';
-      expect(await completeJob(t.db, ran, 'dead-worker', [next])).toEqual(new Set([next]));
+      expect(await completeJob(t.db, ran, 'dead-worker', next)).toEqual(new Set([next]));
       expect(await markJobsStarted(t.db, 'other-worker', [buffered[1]?.job_id ?? ''])).toEqual(new Set());
 
       // The worker dies: every lease it held expires.

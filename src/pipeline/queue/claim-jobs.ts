@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { retryMovedRow } from '../../db/moved-row.js';
 import { prepared } from '../../db/prepared.js';
 import type { Database, Job, JobType } from '../../db/schema.js';
 
@@ -24,28 +25,39 @@ export interface ClaimOptions {
  * A sitemap job that starts moves its domain to `processing` in the same statement (also a
  * retried one whose domain was left in `error`).
  *
- * Uses jobs_claim_idx (priority, run_at) where status = 'pending'.
+ * Reads and writes `jobs_live` only (migration 0013): one range of jobs_claim_idx (job_type,
+ * priority, run_at) per job type, so history and other types' backlogs are never walked, and
+ * the update changes no indexed column, so it is HOT. The ids go to the update as an array
+ * (`= any(array(…))`): joining the CTE instead let the cached generic plan hash-join a scan of
+ * the whole partition. A job moved to `jobs_done` by a concurrent cancel makes the statement
+ * fail with 40001; it is run again (`retryMovedRow`).
  */
 export async function claimJobs(db: Kysely<Database>, opts: ClaimOptions): Promise<Job[]> {
   if (opts.limit <= 0 || opts.jobTypes.length === 0) return [];
-  const { rows } = await prepared(
+  const claim = prepared(
     'claim_jobs',
     sql<Job>`
       with candidates as materialized (
-        select job_id, priority, run_at from jobs
-        where status = 'pending' and run_at <= now() and job_type = any(${opts.jobTypes as JobType[]}::text[])
-        order by priority, run_at
+        select c.job_id, c.priority, c.run_at
+        from unnest(${opts.jobTypes as JobType[]}::text[]) as t(job_type)
+        cross join lateral (
+          select j.job_id, j.priority, j.run_at from jobs_live j
+          where j.job_type = t.job_type and j.status = 'pending' and j.run_at <= now()
+          order by j.priority, j.run_at
+          limit ${opts.limit}
+          for update skip locked
+        ) c
+        order by c.priority, c.run_at
         limit ${opts.limit}
-        for update skip locked
-      ), numbered as (
-        select job_id, row_number() over (order by priority, run_at) as n from candidates
       ), claimed as (
-        update jobs j
+        update jobs_live j
         set status = 'running', attempts = j.attempts + 1, locked_by = ${opts.workerId},
             lease_expires_at = now() + make_interval(secs => ${opts.leaseSeconds}),
-            started_at = case when c.n <= ${opts.start ?? opts.limit} then now() end, updated_at = now()
-        from numbered c
-        where j.job_id = c.job_id
+            started_at = case when j.job_id = any(array(
+              select job_id from candidates order by priority, run_at limit ${opts.start ?? opts.limit}
+            )) then now() end,
+            updated_at = now()
+        where j.job_id = any(array(select job_id from candidates))
         returning j.*
       ), events as (
         insert into job_events (job_id, from_status, to_status, worker_id, attempt)
@@ -58,6 +70,7 @@ export async function claimJobs(db: Kysely<Database>, opts: ClaimOptions): Promi
       )
       select * from claimed order by priority, run_at
     `,
-  ).execute(db);
+  );
+  const { rows } = await retryMovedRow(() => claim.execute(db));
   return rows;
 }

@@ -12,29 +12,44 @@ export class LeaseLostError extends Error {
 
 /**
  * Marks a running job complete, keeping `locked_by` for `completedBy`, and records the start of
- * `startIds`, the buffered jobs that take the freed slot (as `markJobsStarted` would, in the same
+ * `startId`, the buffered job that takes the freed slot (as `markJobsStarted` would, in the same
  * round trip). Returns the ids it marked; throws `LeaseLostError` if this worker no longer holds
  * the job. Pass `db` instead of a transaction only for a handler that writes nothing.
  *
  * Call it first in the transaction that writes the job's results: its row lock guards them, so
  * the results commit exactly when the job completes, and never for a job rescued elsewhere.
+ *
+ * SQL: the row leaves `jobs_live` by a delete and enters `jobs_done` by an insert, with its
+ * `job_events` row, in one statement (migration 0013). A plain update of `jobs` would move it
+ * too, but through the parent table, and a concurrent statement reaching for a row moved that
+ * way fails (40001) where one finding it deleted simply finds nothing. `startId` is one id, not
+ * an array, so that the cached generic plan probes the job_id index.
  */
 export async function completeJob(
   trx: Transaction<Database> | Kysely<Database>,
   job: Job,
   workerId: string,
-  startIds: string[] = [],
+  startId?: string,
 ): Promise<Set<string>> {
   const { rows } = await prepared(
     'complete_job',
     sql<{ job_id: string; started: string[] }>`
       with started as (
-        update jobs set started_at = now()
-        where job_id = any(${startIds}::uuid[]) and status = 'running' and locked_by = ${workerId}
+        update jobs_live set started_at = now()
+        where job_id = ${startId ?? null}::uuid and status = 'running' and locked_by = ${workerId}
         returning job_id
-      ), done as (
-        update jobs set status = 'complete', finished_at = now(), lease_expires_at = null, updated_at = now()
+      ), moved as (
+        delete from jobs_live
         where job_id = ${job.job_id} and status = 'running' and locked_by = ${workerId}
+        returning job_id, job_type, domain_id, sitemap_file_id, page_id, payload, priority, attempts,
+          max_attempts, run_at, locked_by, last_error, created_at, started_at
+      ), done as (
+        insert into jobs_done (job_id, job_type, status, domain_id, sitemap_file_id, page_id, payload, priority,
+          attempts, max_attempts, run_at, locked_by, lease_expires_at, last_error, created_at, started_at,
+          finished_at, updated_at)
+        select job_id, job_type, 'complete', domain_id, sitemap_file_id, page_id, payload, priority,
+          attempts, max_attempts, run_at, locked_by, null, last_error, created_at, started_at, now(), now()
+        from moved
         returning job_id, attempts
       ), events as (
         insert into job_events (job_id, from_status, to_status, worker_id, attempt)

@@ -21,7 +21,8 @@ export const jobsChannel = 'pipectl_jobs';
 /**
  * Creates jobs inside the caller's transaction, so that a job exists if and only if the state
  * change that implies it commits. A job whose input already has a live (pending or running) job
- * is skipped: the partial unique index `jobs_one_active_per_input` guarantees at most one.
+ * is skipped: the unique index `jobs_one_active_per_input` on `jobs_live` guarantees at most one
+ * (the only other unique index, on job_id, cannot conflict with a new id).
  * Sends a NOTIFY that is delivered at commit. Returns the number of jobs created.
  *
  * SQL: one `insert … select from unnest(…) on conflict do nothing` for the whole batch, with a
@@ -32,7 +33,7 @@ export async function enqueueJobs(trx: Transaction<Database>, specs: JobSpec[]):
   const col = <T>(pick: (s: JobSpec) => T) => specs.map(pick);
   const { rows } = await sql<{ created: number }>`
     with created as (
-    insert into jobs (job_type, domain_id, sitemap_file_id, page_id, payload, priority, max_attempts, run_at)
+    insert into jobs_live (job_type, domain_id, sitemap_file_id, page_id, payload, priority, max_attempts, run_at)
     select t.job_type, t.domain_id, t.sitemap_file_id, t.page_id, t.payload, t.priority, t.max_attempts,
       coalesce(t.run_at, now()) + t.run_after_ms * interval '1 millisecond'
     from unnest(
@@ -46,8 +47,7 @@ export async function enqueueJobs(trx: Transaction<Database>, specs: JobSpec[]):
       ${col((s) => s.runAt?.toISOString() ?? null)}::timestamptz[],
       ${col((s) => s.runAfterMs ?? 0)}::float8[]
     ) as t(job_type, domain_id, sitemap_file_id, page_id, payload, priority, max_attempts, run_at, run_after_ms)
-    on conflict (job_type, (coalesce(page_id, sitemap_file_id, domain_id))) where status in ('pending', 'running')
-    do nothing
+    on conflict do nothing
     returning job_id
     ), events as (
       insert into job_events (job_id, from_status, to_status)

@@ -22,10 +22,9 @@ export async function intakeDomains(db: Kysely<Database>, limit = 500): Promise<
       from picked where d.id = picked.id
       returning d.id
     ), created as (
-      insert into jobs (job_type, domain_id)
+      insert into jobs_live (job_type, domain_id)
       select 'sitemap', id from submitted
-      on conflict (job_type, (coalesce(page_id, sitemap_file_id, domain_id))) where status in ('pending', 'running')
-      do nothing
+      on conflict do nothing
       returning job_id
     ), events as (
       insert into job_events (job_id, from_status, to_status, message)

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { retryMovedRow } from '../../db/moved-row.js';
 import { prepared } from '../../db/prepared.js';
 import type { Database } from '../../db/schema.js';
 
@@ -11,13 +12,14 @@ import type { Database } from '../../db/schema.js';
  */
 export async function markJobsStarted(db: Kysely<Database>, workerId: string, jobIds: string[]): Promise<Set<string>> {
   if (jobIds.length === 0) return new Set();
-  const { rows } = await prepared(
+  const mark = prepared(
     'mark_jobs_started',
     sql<{ job_id: string }>`
-      update jobs set started_at = now()
+      update jobs_live set started_at = now()
       where job_id = any(${jobIds}::uuid[]) and status = 'running' and locked_by = ${workerId}
       returning job_id
     `,
-  ).execute(db);
+  );
+  const { rows } = await retryMovedRow(() => mark.execute(db));
   return new Set(rows.map((r) => r.job_id));
 }

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { retryMovedRow } from '../../db/moved-row.js';
 import type { Database } from '../../db/schema.js';
 
 /**
@@ -13,9 +14,9 @@ export async function releaseJobs(
   reason: string,
 ): Promise<number> {
   if (jobIds.length === 0) return 0;
-  const { rows } = await sql<{ job_id: string }>`
+  const release = sql<{ job_id: string }>`
     with released as (
-      update jobs set status = 'pending', attempts = greatest(attempts - 1, 0), run_at = now(),
+      update jobs_live set status = 'pending', attempts = greatest(attempts - 1, 0), run_at = now(),
                       locked_by = null, lease_expires_at = null, updated_at = now()
       where job_id = any(${jobIds}::uuid[]) and status = 'running' and locked_by = ${workerId}
       returning job_id, attempts
@@ -24,6 +25,7 @@ export async function releaseJobs(
       select job_id, 'running', 'pending', ${workerId}, attempts, ${reason} from released
     )
     select job_id from released
-  `.execute(db);
+  `;
+  const { rows } = await retryMovedRow(() => release.execute(db));
   return rows.length;
 }

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { retryMovedRow } from '../../db/moved-row.js';
 import type { Database } from '../../db/schema.js';
 
 export interface RescuedJob {
@@ -18,16 +19,19 @@ export interface RescuedJob {
  * guarded on the old `locked_by`, so two rescuers cannot both act on one job, and a worker that
  * later tries to complete it finds it no longer holds it.
  *
- * Uses jobs_lease_idx (lease_expires_at) where status = 'running'.
+ * Reads `jobs_live` only, without an index: an index on the lease would make every claim and
+ * lease extension a non-HOT update (migration 0013), and this runs once per poll interval over
+ * live jobs only. A job failed here moves to `jobs_done`; a concurrent move fails the statement
+ * with 40001, and it is run again (`retryMovedRow`).
  */
 export async function rescueExpiredLeases(
   db: Kysely<Database>,
   rescuerId: string,
   limit = 1000,
 ): Promise<RescuedJob[]> {
-  const { rows } = await sql<RescuedJob>`
+  const rescue = sql<RescuedJob>`
     with expired as materialized (
-      select job_id, locked_by from jobs
+      select job_id, locked_by from jobs_live
       where status = 'running' and lease_expires_at < now()
       order by lease_expires_at
       limit ${limit}
@@ -42,7 +46,7 @@ export async function rescueExpiredLeases(
           else 'lease expired: worker ' || coalesce(e.locked_by, '?') || ' stopped heartbeating' end,
         locked_by = null, lease_expires_at = null, updated_at = now()
       from expired e
-      where j.job_id = e.job_id and j.locked_by is not distinct from e.locked_by
+      where j.job_id = e.job_id and j.status = 'running' and j.locked_by is not distinct from e.locked_by
       returning j.job_id, j.job_type, j.domain_id, j.status, j.attempts, e.locked_by as previous_worker,
         'lease expired: worker ' || coalesce(e.locked_by, '?') || ' stopped heartbeating'
           || case when j.started_at is null then ' before starting it; attempt given back' else '' end as message
@@ -55,6 +59,7 @@ export async function rescueExpiredLeases(
       where rescued.status = 'failed' and rescued.job_type = 'sitemap' and d.id = rescued.domain_id
     )
     select job_id, job_type, status, previous_worker from rescued
-  `.execute(db);
+  `;
+  const { rows } = await retryMovedRow(() => rescue.execute(db));
   return rows;
 }

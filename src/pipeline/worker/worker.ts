@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import { retryMovedRow } from '../../db/moved-row.js';
 import type { Database, Job, JobType } from '../../db/schema.js';
 import { coerceError } from '../../errors.js';
 import { type BackoffOptions, backoffDelay, defaultBackoff, loopErrorBackoff } from '../queue/backoff.js';
@@ -377,18 +378,19 @@ export class Worker {
       if (signal.aborted) throw signal.reason;
       const transactional = handler.commitNeeded?.(job, result) ?? true;
       next = this.#nextForSlot();
-      const startIds = next === undefined ? [] : [next.job_id];
       await withReconnect(async () => {
         marked = new Set();
         try {
           if (transactional) {
-            marked = await db.transaction().execute(async (trx) => {
-              const m = await completeJob(trx, job, this.workerId, startIds);
-              await handler.commit(job, result, { ...ctx, trx });
-              return m;
-            });
+            marked = await retryMovedRow(() =>
+              db.transaction().execute(async (trx) => {
+                const m = await completeJob(trx, job, this.workerId, next?.job_id);
+                await handler.commit(job, result, { ...ctx, trx });
+                return m;
+              }),
+            );
           } else {
-            marked = await completeJob(db, job, this.workerId, startIds);
+            marked = await retryMovedRow(() => completeJob(db, job, this.workerId, next?.job_id));
           }
         } catch (err) {
           // A commit cut off by a lost connection may have landed; if so, it is done (the next
@@ -426,16 +428,18 @@ export class Worker {
     const delay = backoffDelay(job.attempts, { ...this.#o.backoff, jitter: true });
     const status = await withReconnect(
       () =>
-        this.#o.db.transaction().execute(async (trx) => {
-          const s = await failJob(trx, job, {
-            workerId: this.workerId,
-            error: message,
-            permanent,
-            retryDelayMs: delay,
-          });
-          if (s === 'failed') await handler?.onFailed?.(job, message, { trx, workerId: this.workerId, logger: log });
-          return s;
-        }),
+        retryMovedRow(() =>
+          this.#o.db.transaction().execute(async (trx) => {
+            const s = await failJob(trx, job, {
+              workerId: this.workerId,
+              error: message,
+              permanent,
+              retryDelayMs: delay,
+            });
+            if (s === 'failed') await handler?.onFailed?.(job, message, { trx, workerId: this.workerId, logger: log });
+            return s;
+          }),
+        ),
       { logger: log, signal, what: `failing job ${job.job_id}` },
     ).catch((e: unknown) => {
       log.error(
