@@ -13,6 +13,7 @@ export function databaseUrlFor(serverUrl: string, name: string): string {
 
 async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url, application_name: 'pipectl-bench' });
+  client.on('error', () => {}); // a dropped connection fails the next query, which reports it
   await client.connect();
   try {
     return await fn(client);

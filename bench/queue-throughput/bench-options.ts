@@ -1,7 +1,14 @@
 import { parseArgs } from 'node:util';
 
 /** The configurations the benchmark can run, in the order it runs them. */
-export const configurationIds = ['pipectl', 'pipectl-record', 'graphile', 'graphile-batched', 'pg-boss'] as const;
+export const configurationIds = [
+  'pipectl',
+  'pipectl-record',
+  'pipectl-loaded',
+  'graphile',
+  'graphile-batched',
+  'pg-boss',
+] as const;
 export type ConfigurationId = (typeof configurationIds)[number];
 
 /** Everything one benchmark run needs, resolved once from flags, then env, then defaults. */
@@ -22,6 +29,10 @@ export interface BenchOptions {
   readonly profile: boolean;
   /** Give up on a run that has not finished after this many seconds (default 600). */
   readonly timeoutSeconds: number;
+  /** pipectl-loaded: finished jobs already in its database (flag --history; default 0). */
+  readonly history: number;
+  /** pipectl-loaded: pending jobs of another type already in its database (flag --backlog; default 0). */
+  readonly backlog: number;
 }
 
 export const minimumJobs = 20_000;
@@ -37,13 +48,19 @@ export const usage = `Usage: npx tsx bench/queue-throughput/run.ts [options]
       --only IDS               comma-separated subset of: ${configurationIds.join(', ')}
       --profile                print pipectl's per-statement client timings
       --timeout SECONDS        abandon a run after this long (default 600)
+      --history N              pipectl-loaded: N finished jobs (and their events) already in history
+      --backlog N              pipectl-loaded: N pending jobs of another type already queued
+                               (pipectl-loaded runs only when one of these is given; the issue's
+                               figure is --history 10000000 --backlog 100000)
   -h, --help
 `;
 
-function positiveInt(name: string, raw: string | undefined, fallback: number): number {
+function positiveInt(name: string, raw: string | undefined, fallback: number, least = 1): number {
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw.replaceAll('_', ''));
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  if (!Number.isInteger(value) || value < least) {
+    throw new Error(`${name} must be ${least === 0 ? 'a whole number' : 'a positive integer'}, got "${raw}"`);
+  }
   return value;
 }
 
@@ -60,6 +77,8 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv): Bench
       only: { type: 'string' },
       profile: { type: 'boolean', default: false },
       timeout: { type: 'string' },
+      history: { type: 'string' },
+      backlog: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -84,5 +103,7 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv): Bench
     only: Object.freeze(configurationIds.filter((id) => only.includes(id))),
     profile: values.profile,
     timeoutSeconds: positiveInt('--timeout', values.timeout, 600),
+    history: positiveInt('--history', values.history, 0, 0),
+    backlog: positiveInt('--backlog', values.backlog, 0, 0),
   });
 }

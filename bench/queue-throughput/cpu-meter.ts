@@ -2,10 +2,18 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 
-/** CPU time a run used, in ms: this Node process, and the PostgreSQL backends serving its database. */
+/**
+ * What a run cost: CPU time in ms of this Node process and of the PostgreSQL backends serving
+ * its database, and the WAL the server wrote meanwhile.
+ */
 export interface CpuUsage {
   nodeMs: number;
   postgresMs: number;
+  /**
+   * Bytes of WAL, from pg_current_wal_lsn() before and after. It is the whole cluster's: runs
+   * are one after another, so little else writes, but a checkpoint's full-page images count.
+   */
+  walBytes: number;
 }
 
 function clockTicksPerSecond(): number {
@@ -39,18 +47,22 @@ export class CpuMeter {
   readonly #client: pg.Client;
   readonly #node: NodeJS.CpuUsage;
   readonly #backends: Map<number, number>;
+  readonly #walLsn: string;
 
-  private constructor(client: pg.Client, node: NodeJS.CpuUsage, backends: Map<number, number>) {
+  private constructor(client: pg.Client, node: NodeJS.CpuUsage, backends: Map<number, number>, walLsn: string) {
     this.#client = client;
     this.#node = node;
     this.#backends = backends;
+    this.#walLsn = walLsn;
   }
 
   static async start(url: string): Promise<CpuMeter> {
     const client = new pg.Client({ connectionString: url, application_name: 'pipectl-bench-meter' });
+    client.on('error', () => {}); // a dropped connection fails the next query, which reports it
     await client.connect();
     const backends = await CpuMeter.#sample(client);
-    return new CpuMeter(client, process.cpuUsage(), backends ?? new Map());
+    const { rows } = await client.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn');
+    return new CpuMeter(client, process.cpuUsage(), backends ?? new Map(), rows[0]?.lsn ?? '0/0');
   }
 
   static async #sample(client: pg.Client): Promise<Map<number, number> | undefined> {
@@ -75,7 +87,11 @@ export class CpuMeter {
       postgresMs = 0;
       for (const [pid, ms] of now) postgresMs += ms - (this.#backends.get(pid) ?? 0);
     }
-    return { nodeMs: (node.user + node.system) / 1000, postgresMs };
+    const { rows } = await this.#client.query<{ bytes: string }>(
+      'select pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::bigint::text as bytes',
+      [this.#walLsn],
+    );
+    return { nodeMs: (node.user + node.system) / 1000, postgresMs, walBytes: Number(rows[0]?.bytes ?? Number.NaN) };
   }
 
   async close(): Promise<void> {

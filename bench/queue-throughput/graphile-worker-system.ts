@@ -22,10 +22,30 @@ const quietLogger = new Logger(() => (level, message) => {
 /**
  * N no-op jobs through graphile-worker's `run()` in this process. It deletes a job when it
  * completes, so the run is over when its jobs table is empty; timed from `run()` to then.
+ *
+ * graphile-worker runs on a pool of ours, with an 'error' listener, ended before this returns:
+ * a pool it made itself had none, and when the next round dropped the database `with (force)`,
+ * an idle connection's "terminating connection due to administrator command" killed the bench.
  */
 export async function runGraphileWorker(ctx: RunContext, opts: GraphileRunOptions): Promise<RunResult> {
-  await runMigrations({ connectionString: ctx.url, logger: quietLogger });
+  const pgPool = new pg.Pool({
+    connectionString: ctx.url,
+    max: ctx.concurrency + 4,
+    application_name: 'pipectl-bench',
+  });
+  pgPool.on('error', (err) => console.error(`graphile-worker pool: ${err.message}`));
+  pgPool.on('connect', (client) => client.on('error', () => {})); // the pool's listener reports it
+  try {
+    return await runOnPool(ctx, opts, pgPool);
+  } finally {
+    await pgPool.end();
+  }
+}
+
+async function runOnPool(ctx: RunContext, opts: GraphileRunOptions, pgPool: pg.Pool): Promise<RunResult> {
+  await runMigrations({ pgPool, logger: quietLogger });
   const client = new pg.Client({ connectionString: ctx.url, application_name: 'pipectl-bench' });
+  client.on('error', () => {}); // a dropped connection fails the next query, which reports it
   await client.connect();
   try {
     // One statement, as pipectl's bulk load: add_jobs takes graphile_worker.job_spec[]
@@ -48,9 +68,8 @@ export async function runGraphileWorker(ctx: RunContext, opts: GraphileRunOption
     try {
       const { ms, cpu } = await measure(ctx.url, async () => {
         runner = await run({
-          connectionString: ctx.url,
+          pgPool,
           concurrency: ctx.concurrency,
-          maxPoolSize: ctx.concurrency + 4,
           pollInterval: 1000,
           noHandleSignals: true,
           logger: quietLogger,

@@ -34,6 +34,8 @@ export async function runPipectl(ctx: RunContext, opts: PipectlRunOptions): Prom
   try {
     await migrateToLatest(db);
     if (opts.record) await createNoopRuns(db);
+    // A preloaded database (pipectl-loaded) already holds finished jobs: count this run's only.
+    const completeBefore = await countComplete(db);
     await insertNoopJobs(db, ctx.jobs, opts.record ? { record: true } : {});
     await settleAfterLoad(ctx.url);
     profile?.start();
@@ -62,7 +64,7 @@ export async function runPipectl(ctx: RunContext, opts: PipectlRunOptions): Prom
       select (select count(*) from jobs where status = 'complete')::int as complete,
              ${opts.record ? sql`(select count(*) from noop_runs)::int` : sql`null`} as recorded
     `.execute(db);
-    const complete = rows[0]?.complete ?? 0;
+    const complete = (rows[0]?.complete ?? 0) - completeBefore;
     if (complete !== ctx.jobs || summary.completed !== ctx.jobs) {
       throw new Error(`pipectl completed ${summary.completed} (${complete} in the table) of ${ctx.jobs} jobs`);
     }
@@ -73,4 +75,9 @@ export async function runPipectl(ctx: RunContext, opts: PipectlRunOptions): Prom
   } finally {
     await db.destroy();
   }
+}
+
+async function countComplete(db: Kysely<Database>): Promise<number> {
+  const { rows } = await sql<{ n: number }>`select count(*)::int as n from jobs where status = 'complete'`.execute(db);
+  return rows[0]?.n ?? 0;
 }

@@ -13,6 +13,8 @@ export interface Measurement {
   /** Median CPU per job in µs: this Node process, and the PostgreSQL backends (NaN if unreadable). */
   nodeCpuUsPerJob: number;
   postgresCpuUsPerJob: number;
+  /** Median WAL bytes per job (the whole cluster's WAL during the run). */
+  walBytesPerJob: number;
 }
 
 export function median(values: number[]): number {
@@ -45,6 +47,7 @@ export function formatMeasurements(measurements: Measurement[]): string {
       'jobs/s',
       'CPU µs/job: node',
       'postgres',
+      'WAL B/job',
       ...(repeated ? ['runs (s)'] : []),
     ],
     measurements.map((m) => [
@@ -55,6 +58,7 @@ export function formatMeasurements(measurements: Measurement[]): string {
       int(m.jobsPerSecond),
       int(m.nodeCpuUsPerJob),
       Number.isNaN(m.postgresCpuUsPerJob) ? 'n/a' : int(m.postgresCpuUsPerJob),
+      Number.isNaN(m.walBytesPerJob) ? 'n/a' : int(m.walBytesPerJob),
       ...(repeated ? [m.runs.map((s) => s.toFixed(2)).join(' ')] : []),
     ]),
     2,

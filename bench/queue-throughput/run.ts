@@ -3,6 +3,7 @@
  * PostgreSQL server in the same run, graphile-worker and pg-boss. See README.md beside this file.
  *
  *   npx tsx bench/queue-throughput/run.ts [--jobs N] [--concurrency C] [--repeat R] [--profile]
+ *     [--history N] [--backlog N]
  */
 import os from 'node:os';
 import {
@@ -17,6 +18,7 @@ import { type BenchOptions, type ConfigurationId, minimumJobs, parseBenchOptions
 import { runGraphileWorker } from './graphile-worker-system.js';
 import { runPgBoss } from './pg-boss-system.js';
 import { runPipectl } from './pipectl-system.js';
+import { preloadHistory } from './preload-history.js';
 import { formatMeasurements, formatRatios, formatTable, int, type Measurement, median } from './report.js';
 import { StatementProfile } from './statement-profile.js';
 
@@ -25,8 +27,10 @@ interface Configuration {
   label: string;
   system: string;
   configuration: string;
-  /** Suffix of the database it runs in; recreated before every run. */
+  /** Suffix of the database it runs in; recreated before every run, unless preloaded. */
   database: string;
+  /** Loaded once before the first run and kept across runs (each run adds its N jobs to history). */
+  preload?: { history: number; backlog: number };
   run(ctx: RunContext): Promise<RunResult>;
 }
 
@@ -58,6 +62,15 @@ function configurations(o: BenchOptions, profiles: Map<ConfigurationId, Statemen
       run: (ctx) => runPipectl(ctx, { record: true, profile: profileFor('pipectl-record') }),
     },
     {
+      id: 'pipectl-loaded',
+      label: 'pipectl, loaded',
+      system: 'pipectl',
+      configuration: `same, ${int(o.history)} finished jobs and ${int(o.backlog)} other pending ones already there`,
+      database: 'pipectl_loaded',
+      preload: { history: o.history, backlog: o.backlog },
+      run: (ctx) => runPipectl(ctx, { record: false, profile: profileFor('pipectl-loaded') }),
+    },
+    {
       id: 'graphile',
       label: 'graphile like-for-like',
       system: 'graphile-worker',
@@ -82,7 +95,8 @@ function configurations(o: BenchOptions, profiles: Map<ConfigurationId, Statemen
       run: (ctx) => runPgBoss(ctx),
     },
   ];
-  return all.filter((conf) => o.only.includes(conf.id));
+  const loaded = o.history > 0 || o.backlog > 0;
+  return all.filter((conf) => o.only.includes(conf.id) && (conf.id !== 'pipectl-loaded' || loaded));
 }
 
 const loadAverage = () =>
@@ -134,6 +148,7 @@ async function main(): Promise<number> {
   console.log('');
 
   const runs = new Map<ConfigurationId, RunResult[]>();
+  let preloaded = '';
   const failures: string[] = [];
   const interrupted = () => {
     console.error('\ninterrupted: dropping the benchmark databases');
@@ -146,8 +161,15 @@ async function main(): Promise<number> {
     for (let round = 1; round <= o.repeat; round++) {
       for (const conf of confs) {
         if (failures.some((f) => f.startsWith(`${conf.id}:`))) continue;
-        const url = await recreateDatabase(o.databaseUrl, databaseName(conf.database));
         try {
+          const url =
+            conf.preload && round > 1 ? preloaded : await recreateDatabase(o.databaseUrl, databaseName(conf.database));
+          if (conf.preload && round === 1) {
+            console.error(`  loading ${databaseName(conf.database)} (not timed) …`);
+            const took = await preloadHistory(url, conf.preload, (line) => console.error(line));
+            console.error(`  loaded in ${(took / 1000).toFixed(1)} s`);
+            preloaded = url;
+          }
           const result = await conf.run({
             url,
             jobs: o.jobs,
@@ -183,12 +205,15 @@ async function main(): Promise<number> {
       jobsPerSecond: o.jobs / seconds,
       nodeCpuUsPerJob: median(results.map((r) => (r.cpu.nodeMs * 1000) / r.jobs)),
       postgresCpuUsPerJob: median(results.map((r) => (r.cpu.postgresMs * 1000) / r.jobs)),
+      walBytesPerJob: median(results.map((r) => r.cpu.walBytes / r.jobs)),
     });
   }
   console.log('');
   console.log(formatMeasurements([...measurements.values()]));
 
-  const subjects = (['pipectl', 'pipectl-record'] as const).flatMap((id) => measurements.get(id) ?? []);
+  const subjects = (['pipectl', 'pipectl-record', 'pipectl-loaded'] as const).flatMap(
+    (id) => measurements.get(id) ?? [],
+  );
   const peers = (['graphile', 'graphile-batched', 'pg-boss'] as const).flatMap((id) => measurements.get(id) ?? []);
   if (subjects.length > 0 && peers.length > 0) {
     console.log('');
@@ -210,11 +235,21 @@ async function main(): Promise<number> {
     );
   }
 
-  if (failures.length > 0) {
-    console.log(`\nfailed:\n${failures.map((f) => `  ${f}`).join('\n')}`);
-    return 1;
+  if (failures.length > 0) console.log(`\nfailed:\n${failures.map((f) => `  ${f}`).join('\n')}`);
+
+  // Last, one line each, for scripts.
+  const empty = measurements.get('pipectl');
+  const loadedRun = measurements.get('pipectl-loaded');
+  if (empty && loadedRun) {
+    console.log(`\nratio pipectl-loaded/pipectl: ${(loadedRun.jobsPerSecond / empty.jobsPerSecond).toFixed(2)}`);
   }
-  return 0;
+  const peer = measurements.get('graphile');
+  if (empty && peer) {
+    console.log(
+      `${loadedRun ? '' : '\n'}ratio pipectl/graphile-like-for-like: ${(empty.jobsPerSecond / peer.jobsPerSecond).toFixed(2)}`,
+    );
+  }
+  return failures.length > 0 ? 1 : 0;
 }
 
 process.exitCode = await main();
