@@ -22,17 +22,35 @@ async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>)
   }
 }
 
-/** Drops (disconnecting anyone still on it, e.g. a crashed earlier run) and creates an empty database. */
+/** Drops (see `dropDatabase`) and creates an empty database. */
 export async function recreateDatabase(serverUrl: string, name: string): Promise<string> {
   await withClient(serverUrl, async (c) => {
-    await c.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`);
+    await drop(c, name);
     await c.query(`create database ${pg.escapeIdentifier(name)}`);
   });
   return databaseUrlFor(serverUrl, name);
 }
 
 export async function dropDatabase(serverUrl: string, name: string): Promise<void> {
-  await withClient(serverUrl, (c) => c.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`));
+  await withClient(serverUrl, (c) => drop(c, name));
+}
+
+/**
+ * Waits up to 5 s for the previous run's connections to close (a pool's `end()` resolves when
+ * it has asked its connections to close, not when the server has seen them go), then drops the
+ * database, disconnecting anyone still on it (a crashed earlier run).
+ */
+async function drop(c: pg.Client, name: string): Promise<void> {
+  const deadline = performance.now() + 5000;
+  for (;;) {
+    const { rows } = await c.query<{ n: number }>(
+      'select count(*)::int as n from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+      [name],
+    );
+    if ((rows[0]?.n ?? 0) === 0 || performance.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await c.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`);
 }
 
 /** The server settings that decide what a commit costs, printed beside the figures. */

@@ -33,6 +33,8 @@ export interface BenchOptions {
   readonly history: number;
   /** pipectl-loaded: pending jobs of another type already in its database (flag --backlog; default 0). */
   readonly backlog: number;
+  /** Keep pipectl-loaded's database at the end, and reuse one loaded the same way (flag --keep-loaded). */
+  readonly keepLoaded: boolean;
 }
 
 export const minimumJobs = 20_000;
@@ -52,6 +54,8 @@ export const usage = `Usage: npx tsx bench/queue-throughput/run.ts [options]
       --backlog N              pipectl-loaded: N pending jobs of another type already queued
                                (pipectl-loaded runs only when one of these is given; the issue's
                                figure is --history 10000000 --backlog 100000)
+      --keep-loaded            keep pipectl-loaded's database afterwards, and reuse one loaded
+                               with the same --history and --backlog (load once, measure often)
   -h, --help
 `;
 
@@ -79,6 +83,7 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv): Bench
       timeout: { type: 'string' },
       history: { type: 'string' },
       backlog: { type: 'string' },
+      'keep-loaded': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -105,5 +110,6 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv): Bench
     timeoutSeconds: positiveInt('--timeout', values.timeout, 600),
     history: positiveInt('--history', values.history, 0, 0),
     backlog: positiveInt('--backlog', values.backlog, 0, 0),
+    keepLoaded: values['keep-loaded'],
   });
 }

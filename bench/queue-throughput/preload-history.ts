@@ -61,8 +61,33 @@ export async function preloadHistory(url: string, load: Preload, log: (line: str
       log(`  backlog: ${load.backlog.toLocaleString('en-US')} pending sitemap jobs`);
     }
     await pool.query('vacuum analyze');
+    // What was loaded, so that --keep-loaded can reuse the database in a later invocation.
+    await pool.query('create table bench_preload (history bigint not null, backlog bigint not null)');
+    await pool.query('insert into bench_preload values ($1, $2)', [load.history, load.backlog]);
     return performance.now() - started;
   } finally {
     await db.destroy();
+  }
+}
+
+/** Whether the database at `url` exists and was loaded by `preloadHistory` with exactly `load`. */
+export async function loadedAlready(url: string, load: Preload): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, application_name: 'pipectl-bench-preload' });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch {
+    return false; // no such database yet
+  }
+  try {
+    const { rows } = await client.query<{ same: boolean }>(
+      `select exists (select 1 from bench_preload where history = $1 and backlog = $2) as same`,
+      [load.history, load.backlog],
+    );
+    return rows[0]?.same === true;
+  } catch {
+    return false;
+  } finally {
+    await client.end();
   }
 }

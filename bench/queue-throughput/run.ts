@@ -8,6 +8,7 @@
 import os from 'node:os';
 import {
   databasePrefix,
+  databaseUrlFor,
   dropDatabase,
   type RunContext,
   type RunResult,
@@ -18,7 +19,7 @@ import { type BenchOptions, type ConfigurationId, minimumJobs, parseBenchOptions
 import { runGraphileWorker } from './graphile-worker-system.js';
 import { runPgBoss } from './pg-boss-system.js';
 import { runPipectl } from './pipectl-system.js';
-import { preloadHistory } from './preload-history.js';
+import { loadedAlready, preloadHistory } from './preload-history.js';
 import { formatMeasurements, formatRatios, formatTable, int, type Measurement, median } from './report.js';
 import { StatementProfile } from './statement-profile.js';
 
@@ -108,7 +109,9 @@ const loadAverage = () =>
 const databaseName = (suffix: string) => `${databasePrefix}_${suffix}`;
 
 async function dropAll(o: BenchOptions, confs: Configuration[]): Promise<void> {
+  const kept = confs.filter((conf) => conf.preload && o.keepLoaded).map((conf) => conf.database);
   for (const suffix of new Set(confs.map((conf) => conf.database))) {
+    if (kept.includes(suffix)) continue;
     await dropDatabase(o.databaseUrl, databaseName(suffix)).catch((err: unknown) =>
       console.error(`could not drop ${databaseName(suffix)}: ${(err as Error).message}`),
     );
@@ -148,7 +151,6 @@ async function main(): Promise<number> {
   console.log('');
 
   const runs = new Map<ConfigurationId, RunResult[]>();
-  let preloaded = '';
   const failures: string[] = [];
   const interrupted = () => {
     console.error('\ninterrupted: dropping the benchmark databases');
@@ -162,13 +164,16 @@ async function main(): Promise<number> {
       for (const conf of confs) {
         if (failures.some((f) => f.startsWith(`${conf.id}:`))) continue;
         try {
-          const url =
-            conf.preload && round > 1 ? preloaded : await recreateDatabase(o.databaseUrl, databaseName(conf.database));
-          if (conf.preload && round === 1) {
+          const name = databaseName(conf.database);
+          const reuse =
+            conf.preload !== undefined &&
+            (round > 1 || (o.keepLoaded && (await loadedAlready(databaseUrlFor(o.databaseUrl, name), conf.preload))));
+          const url = reuse ? databaseUrlFor(o.databaseUrl, name) : await recreateDatabase(o.databaseUrl, name);
+          if (conf.preload && reuse && round === 1) console.error(`  reusing ${name}, loaded by an earlier run`);
+          if (conf.preload && !reuse) {
             console.error(`  loading ${databaseName(conf.database)} (not timed) …`);
             const took = await preloadHistory(url, conf.preload, (line) => console.error(line));
             console.error(`  loaded in ${(took / 1000).toFixed(1)} s`);
-            preloaded = url;
           }
           const result = await conf.run({
             url,
