@@ -146,8 +146,14 @@ for (const entry of readdirSync('dist', { recursive: true, withFileTypes: true }
 
 run(process.execPath, ['node_modules/oclif/bin/run.js', 'manifest']);
 
-// The bundles' V8 code caches, made in a process of their own, with the flags a pipectl process has.
-run(process.execPath, ['scripts/write-code-caches.js']);
+// The bundles' V8 code caches, made by a training run in a process of its own, which has the V8
+// flags a pipectl process has (V8 turns a cache down under any other). Its output is the training
+// run's own "cannot connect" error, shown only if the step fails.
+const training = spawnSync(process.execPath, ['scripts/write-code-caches.js'], { encoding: 'utf8', timeout: 120_000 });
+if (training.status !== 0) {
+  console.error(`writing the code caches failed (exit ${training.status ?? training.signal}):\n${training.stderr}`);
+  process.exit(1);
+}
 
 // The root help, rendered by oclif as bin/run.js would print it to a pipe, for bin/run.js to print
 // without loading oclif (bin/cached-help.js says where that is valid). It is written last, so a
