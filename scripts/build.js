@@ -144,6 +144,69 @@ for (const entry of readdirSync('dist', { recursive: true, withFileTypes: true }
   if (rewritten !== source) writeFileSync(file, rewritten);
 }
 
+// pipectl's own modules on a worker's way to registration, about 40 ES modules that Node 20
+// resolves, reads, compiles and links one by one, are bundled into one file: dist/bundles/process/,
+// with a chunk beside it for each module `process` imports lazily (stages, metrics, HTTP client,
+// PGlite's dialect), so that the worker still loads those only when used and every module exists
+// once in the process. dist/commands/process.js re-exports the bundle's command. The rest of dist
+// stays as tsc wrote it, for the other commands and for the benches that import dist files.
+await bundleCommand('process');
+
+/**
+ * Bundles the command `name` (dist/commands/<name>.js) and the dist modules it imports into
+ * dist/bundles/<name>/. Packages and dist/vendor/ stay outside. `import.meta.url` in a module is
+ * its own file's URL, as before bundling: the migrations and checks.yml are found from there.
+ */
+async function bundleCommand(name) {
+  const entry = path.resolve('dist/commands', `${name}.js`);
+  const outDir = path.resolve('dist/bundles', name);
+  const isDist = (id) => id.startsWith(`${path.resolve('dist')}${path.sep}`);
+  await build({
+    configFile: false,
+    logLevel: 'warn',
+    publicDir: false,
+    ssr: { noExternal: true },
+    plugins: [
+      {
+        // dist/vendor/ stays outside, imported by the path from dist/bundles/<name>/, where every
+        // chunk is written.
+        name: 'pipectl-vendor-external',
+        enforce: 'pre',
+        resolveId(id, importer) {
+          const resolved = importer && id.startsWith('.') ? path.resolve(path.dirname(importer), id) : id;
+          if (!resolved.startsWith(`${vendor}${path.sep}`)) return undefined;
+          return { id: path.relative(outDir, resolved).split(path.sep).join('/'), external: true };
+        },
+      },
+      {
+        name: 'pipectl-module-url',
+        transform(code, id) {
+          if (!isDist(id) || !code.includes('import.meta.url')) return undefined;
+          const url = `new URL(${JSON.stringify(path.relative(outDir, id).split(path.sep).join('/'))}, import.meta.url).href`;
+          return code.replaceAll('import.meta.url', url);
+        },
+      },
+    ],
+    build: {
+      ssr: entry,
+      outDir,
+      emptyOutDir: true,
+      minify: false,
+      target: 'node20',
+      rollupOptions: {
+        // Relative imports are dist's own modules (bundled) unless they are dist/vendor/'s (above),
+        // loaded once per process by everything; bare ones are packages and Node's modules.
+        external: (id) => id.startsWith('node:') || !(id.startsWith('.') || path.isAbsolute(id)),
+        output: { format: 'es', entryFileNames: `${name}.js`, chunkFileNames: '[name].js' },
+      },
+    },
+  });
+  writeFileSync(
+    entry,
+    `// Written by scripts/build.js: the command, bundled with the dist modules it imports.\nexport { default } from '../bundles/${name}/${name}.js';\n`,
+  );
+}
+
 run(process.execPath, ['node_modules/oclif/bin/run.js', 'manifest']);
 
 // The bundles' V8 code caches, made by a training run in a process of its own, which has the V8
