@@ -1,6 +1,6 @@
 // Loads the CommonJS bundles of dist/vendor/ with the V8 code cache the build made for them
 // (docs/design-notes.md, "Start-up"). Node 20 keeps no code cache for any module, so every start
-// parsed and compiled the 1.5 MB of bundled oclif, kysely, pino and pg again; a script compiled
+// parsed and compiled the 1.4 MB of bundled oclif, kysely, pino and pg again; a script compiled
 // through `vm.Script` can be given V8's compiled code from a file instead. CommonJS, so that
 // src/db/pg.ts can `require()` pg's bundle while it lends pg a `navigator`.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
