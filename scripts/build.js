@@ -210,9 +210,15 @@ async function bundleCommand(name) {
 run(process.execPath, ['node_modules/oclif/bin/run.js', 'manifest']);
 
 // The bundles' V8 code caches, made by a training run in a process of its own, which has the V8
-// flags a pipectl process has (V8 turns a cache down under any other). Its output is the training
-// run's own "cannot connect" error, shown only if the step fails.
-const training = spawnSync(process.execPath, ['scripts/write-code-caches.js'], { encoding: 'utf8', timeout: 120_000 });
+// flags a pipectl process has by default (V8 turns a cache down under any other, so NODE_OPTIONS
+// is not passed on). Its output is the training run's own "cannot connect" error, shown only if
+// the step fails.
+const { NODE_OPTIONS: _, ...trainingEnv } = process.env;
+const training = spawnSync(process.execPath, ['scripts/write-code-caches.js'], {
+  encoding: 'utf8',
+  env: trainingEnv,
+  timeout: 120_000,
+});
 if (training.status !== 0) {
   console.error(`writing the code caches failed (exit ${training.status ?? training.signal}):\n${training.stderr}`);
   process.exit(1);
