@@ -1,14 +1,13 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import type { Database } from '../db/schema.js';
+import { type Database, userJobTypes } from '../db/schema.js';
 import { findStuckWork, type StuckGroup } from './find-stuck-work.js';
 import { readStageActivity } from './stage-activity.js';
 import { summarizeStreaks, type ZeroStreak, zeroOutputStreaks } from './zero-output-streaks.js';
 
 export type { ZeroStreak } from './zero-output-streaks.js';
 
-/** One UTC day of the pipeline's input and output. */
-export interface ImpactDay {
-  day: string;
+/** What came in and out of the pipeline over some time: the counts a day has and the window sums. */
+export interface ImpactFlows {
   domainsSubmitted: number;
   sitemapJobsCreated: number;
   sitemapJobsCompleted: number;
@@ -18,11 +17,24 @@ export interface ImpactDay {
   contacts: number;
 }
 
+/** One UTC day of the pipeline's input and output, and the work still waiting at its end. */
+export interface ImpactDay extends ImpactFlows {
+  day: string;
+  /**
+   * Jobs (every stage) pending or running at the day's end (the window's end for its last day),
+   * reconstructed from timestamps: the jobs live now, less those created since, plus those
+   * finished since. Jobs pruned since are not counted.
+   */
+  waitingJobs: number;
+  /** Domains queued and not taken in at the day's end: those still queued now that were queued by then. */
+  queuedDomains: number;
+}
+
 export interface Impact {
   since: string;
   until: string;
   days: ImpactDay[];
-  totals: Omit<ImpactDay, 'day'>;
+  totals: ImpactFlows;
   /** The report's one-line answer: the longest zero-output streak, or that there was none. */
   summary: string;
   /** Each stage's longest zero-output streak while work waited for it. */
@@ -33,7 +45,7 @@ export interface Impact {
 /**
  * The incident report's impact assessment, computed: per-day counts of domains submitted
  * (sitemap jobs created), sitemap jobs completed and failed, sitemap files, pages and contacts
- * created; each stage's longest zero-output streak while work waited for it (see
+ * created; the work waiting at each day's end (the backlog line of the HTML chart); each stage's longest zero-output streak while work waited for it (see
  * readStageActivity); and what is still stuck. Days are UTC. Each count is a range scan of a
  * created_at / finished_at index.
  */
@@ -43,7 +55,7 @@ export async function assessImpact(db: Kysely<Database>, since: Date, until: Dat
   // run side by side on a server pool (PGlite runs them one after another). Measured with
   // bench/audit-at-scale: 69 days of 10M jobs and 5M pages, 3.5 s as one grouped query.
   const series = (count: RawBuilder<unknown>) => dailyCounts(db, since, until, count);
-  const [created, finished, files, pages, contacts, activity] = await Promise.all([
+  const [created, finished, files, pages, contacts, activity, jobsIn, jobsOut, queued, live] = await Promise.all([
     series(
       sql`select count(*)::int as n from jobs where job_type = 'sitemap' and created_at >= lo and created_at < hi`,
     ),
@@ -54,7 +66,25 @@ export async function assessImpact(db: Kysely<Database>, since: Date, until: Dat
     series(sql`select count(*)::int as n from pages where created_at >= lo and created_at < hi`),
     series(sql`select count(*)::int as n from contacts where created_at >= lo and created_at < hi`),
     readStageActivity(db, since, until),
+    // The backlog: jobs of every user stage created and finished per day (the (job_type,
+    // created_at) and (job_type, finished_at) indexes, one range per job type), domains queued.
+    series(
+      sql`select count(*)::int as n from jobs where job_type = any(${userTypes}::text[]) and created_at >= lo and created_at < hi`,
+    ),
+    series(
+      sql`select count(*)::int as n from jobs where job_type = any(${userTypes}::text[]) and finished_at >= lo and finished_at < hi`,
+    ),
+    series(sql`select count(*)::int as n from domains where sitemap_analysis_status = 'queued' and updated_at < hi`),
+    liveJobsSince(db, until),
   ]);
+  // Walks back from now: the jobs waiting at a day's end are those live now, less those created
+  // after it, plus those finished after it.
+  const waiting: number[] = new Array(created.length).fill(0);
+  let after = live.live - live.createdSince + live.finishedSince;
+  for (let i = created.length - 1; i >= 0; i--) {
+    waiting[i] = Math.max(0, after);
+    after += -(jobsIn[i]?.n ?? 0) + (jobsOut[i]?.n ?? 0);
+  }
   const rows: ImpactDay[] = created.map((c, i) => ({
     day: c.day,
     domainsSubmitted: c.n ?? 0,
@@ -64,8 +94,10 @@ export async function assessImpact(db: Kysely<Database>, since: Date, until: Dat
     sitemapFiles: files[i]?.n ?? 0,
     pages: pages[i]?.n ?? 0,
     contacts: contacts[i]?.n ?? 0,
+    waitingJobs: waiting[i] ?? 0,
+    queuedDomains: queued[i]?.n ?? 0,
   }));
-  const sum = (k: keyof Omit<ImpactDay, 'day'>) => rows.reduce((n, r) => n + r[k], 0);
+  const sum = (k: keyof ImpactFlows) => rows.reduce((n, r) => n + r[k], 0);
   const totals = {
     domainsSubmitted: sum('domainsSubmitted'),
     sitemapJobsCreated: sum('sitemapJobsCreated'),
@@ -86,6 +118,24 @@ export async function assessImpact(db: Kysely<Database>, since: Date, until: Dat
     streaks,
     stuck,
   };
+}
+
+const userTypes = [...userJobTypes] as string[];
+
+/**
+ * Jobs of the user stages pending or running now, and those created and finished from `until`
+ * to now (none when the window ends now), on the database's clock.
+ */
+async function liveJobsSince(
+  db: Kysely<Database>,
+  until: Date,
+): Promise<{ live: number; createdSince: number; finishedSince: number }> {
+  const { rows } = await sql<{ live: number; createdSince: number; finishedSince: number }>`
+    select (select count(*)::int from jobs where status in ('pending', 'running') and job_type = any(${userTypes}::text[])) as live,
+           (select count(*)::int from jobs where job_type = any(${userTypes}::text[]) and created_at >= ${until}::timestamptz) as "createdSince",
+           (select count(*)::int from jobs where job_type = any(${userTypes}::text[]) and finished_at >= ${until}::timestamptz) as "finishedSince"
+  `.execute(db);
+  return rows[0] ?? { live: 0, createdSince: 0, finishedSince: 0 };
 }
 
 type DailyRow = { day: string; n?: number; completed?: number; failed?: number };

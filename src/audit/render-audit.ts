@@ -1,6 +1,6 @@
 import { renderTable } from '../cli/table.js';
 import { formatShort } from '../duration.js';
-import type { Impact } from './assess-impact.js';
+import type { Impact, ImpactDay } from './assess-impact.js';
 import type { Verdict } from './domain-verdict.js';
 import type { StuckGroup } from './find-stuck-work.js';
 import type { DomainTrace } from './trace-domain.js';
@@ -120,7 +120,10 @@ export function renderStuck(groups: StuckGroup[], olderThanMs: number): string {
   );
 }
 
-const columns = ['day', 'submitted', 'WF4 done', 'WF4 failed', 'sitemaps', 'pages', 'contacts'];
+const columns = ['day', 'submitted', 'WF4 done', 'WF4 failed', 'sitemaps', 'pages', 'contacts', 'waiting'];
+
+/** The work waiting at a day's end: jobs pending or running, and domains queued but not taken in. */
+export const waitingAtEnd = (d: ImpactDay) => d.waitingJobs + d.queuedDomains;
 
 function impactRows(i: Impact): (string | number)[][] {
   return i.days.map((d) => [
@@ -131,6 +134,7 @@ function impactRows(i: Impact): (string | number)[][] {
     d.sitemapFiles,
     d.pages,
     d.contacts,
+    waitingAtEnd(d),
   ]);
 }
 
@@ -151,6 +155,7 @@ export function renderImpact(i: Impact): string {
   return [
     `impact ${i.since.slice(0, 10)} → ${i.until.slice(0, 10)} (UTC days): ${i.summary}`,
     renderTable([...columns, 'submitted │ pages'], rows),
+    "(waiting: jobs pending or running and domains queued at the day's end)",
     `totals: ${i.totals.domainsSubmitted} submitted, ${i.totals.sitemapJobsCompleted} WF4 completed, ${i.totals.sitemapJobsFailed} failed, ${i.totals.sitemapFiles} sitemap files, ${i.totals.pages} pages, ${i.totals.contacts} contacts`,
     ...(i.streaks.length
       ? ['', 'longest zero-output streak per stage:', ...i.streaks.map((s) => `  ${s.sentence}`)]
@@ -174,6 +179,8 @@ export function renderImpactMarkdown(i: Impact): string {
     `**Totals:** ${i.totals.domainsSubmitted} domains submitted, ${i.totals.sitemapJobsCompleted} sitemap jobs completed, ${i.totals.sitemapJobsFailed} failed, ${i.totals.sitemapFiles} sitemap files, ${i.totals.pages} pages, ${i.totals.contacts} contacts.`,
     '',
     mdTable(columns, impactRows(i)),
+    '',
+    "_waiting: jobs pending or running and domains queued at the day's end._",
     '',
     '**Still stuck** (older than 15 minutes)',
     '',
