@@ -13,7 +13,7 @@ main{max-width:1200px;margin:0 auto;padding:12px 16px 32px}
 h1{font-size:20px;margin:8px 0 4px;overflow-wrap:anywhere}
 h2{font-size:16px;margin:28px 0 8px;padding-bottom:4px;border-bottom:1px solid var(--line)}
 p{margin:4px 0}
-.meta{color:var(--muted);font-size:12px}
+.meta{color:var(--muted);font-size:12px;overflow-wrap:anywhere}
 .badge{display:inline-block;min-width:3.6em;text-align:center;font-weight:700;font-size:12px;letter-spacing:.03em;text-transform:uppercase;padding:1px 6px;border-radius:4px;border:1.5px solid currentColor}
 .s-pass{color:var(--pass)}.s-warn{color:var(--warn)}.s-fail{color:var(--fail)}.s-error{color:var(--error)}.s-none{color:var(--muted)}
 .overall{font-size:16px;padding:2px 10px}
