@@ -2,6 +2,8 @@
 // 5,000,000-page data set of bench/checks-at-scale, times `audit domain` (a stuck domain and a
 // healthy one), `audit impact` (the last 7 and 69 days) and `audit stuck`, 5 runs each, median;
 // then the same through the CLI, end to end. Goal: audit domain and audit impact under 1 s.
+// Then the HTML status page (issue 18) over 30 days of 5-minute runs of the nine default checks
+// (77,760 check_runs rows, loaded here): its generation time and file size (goal: under 1 MB).
 //
 //   npm run build && node bench/audit-at-scale/run.js [--keep] [--reuse] [--scale 0.01]
 //
@@ -9,6 +11,8 @@
 // postgres://postgres@127.0.0.1:5432/postgres) and dropped at the end (--keep keeps it;
 // --reuse skips the load when it is already there).
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kysely, PostgresDialect } from 'kysely';
@@ -17,8 +21,12 @@ import { assessImpact } from '../../dist/audit/assess-impact.js';
 import { domainVerdict } from '../../dist/audit/domain-verdict.js';
 import { findStuckWork } from '../../dist/audit/find-stuck-work.js';
 import { traceDomain } from '../../dist/audit/trace-domain.js';
+import { loadChecksFile } from '../../dist/checks/load-checks-file.js';
+import { shippedChecksPath } from '../../dist/checks/resolve-checks-path.js';
 import { migrateToLatest } from '../../dist/db/migrator.js';
 import { createPgPool } from '../../dist/db/pg-pool.js';
+import { gatherStatus } from '../../dist/html/gather-status.js';
+import { renderStatusPage } from '../../dist/html/render-status-page.js';
 import { generate, scaleBy } from '../checks-at-scale/generate.js';
 
 const serverUrl = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -79,6 +87,17 @@ async function load() {
     select job_id, 'pending', 'running', started_at, locked_by, 1 from jobs where domain_id in (250, 12345) and started_at is not null
     union all
     select job_id, 'running', status, finished_at, locked_by, 1 from jobs where domain_id in (250, 12345) and finished_at is not null`);
+  // 30 days of \`pipectl check\` every 5 minutes, nine checks: the status page's history. Each
+  // check's status changes every 3 hours (one strip cell), the worst case for the page's size.
+  const checks = (await loadChecksFile(shippedChecksPath, root)).checks.map((c) => c.name);
+  await client.query(
+    `insert into check_runs (run_id, check_name, status, value, violations, duration_ms, at)
+     select gen_random_uuid(), n, (array['pass', 'warn', 'fail', 'error'])[1 + (k / 36) % 4], random() * 1000, k % 7, 3,
+            now() - make_interval(mins => 5 * k)
+       from unnest($1::text[]) as n, generate_series(0, 30 * 288 - 1) as k`,
+    [checks],
+  );
+  await client.query('vacuum analyze check_runs');
   await client.end();
   log(`loaded in ${ms(performance.now() - started)}`);
 }
@@ -120,6 +139,11 @@ async function main() {
     await time('audit impact --since 7d', () => assessImpact(db, new Date(now - 7 * day), new Date(now))),
     await time('audit impact --since 69d', () => assessImpact(db, new Date(now - 69 * day), new Date(now))),
     await time('audit stuck --older-than 15m', () => findStuckWork(db, { olderThanMs: 15 * 60_000 })),
+    await time('status page --days 30 (read and render)', async () => {
+      const checks = await loadChecksFile(shippedChecksPath, root);
+      const data = await gatherStatus(db, { checks, days: 30, now: new Date(), envName: 'bench', backend: 'postgres' });
+      return renderStatusPage(data);
+    }),
   ];
   await db.destroy();
 
@@ -131,6 +155,8 @@ async function main() {
   log(`  verdict d12345.example: ${results[1].result.sentence}`);
   const impact69 = results[3].result;
   log(`  impact 69d totals: ${JSON.stringify(impact69.totals)}`);
+  const page = results[5].result;
+  log(`  status page --days 30: ${Buffer.byteLength(page).toLocaleString()} bytes (goal: under 1,000,000)`);
 
   log('');
   log('end to end through the CLI (a new process each, including Node start-up), median of 3');
@@ -138,6 +164,8 @@ async function main() {
     ['audit', 'domain', 'd250.example', '--json'],
     ['audit', 'impact', '--since', '69d', '--json'],
   ];
+  const pageFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'pipectl-bench-report-')), 'status.html');
+  endToEnd.push(['report', '--output', pageFile, '--days', '30']);
   for (const args of endToEnd) {
     const samples = [];
     let last;
@@ -147,6 +175,8 @@ async function main() {
     }
     log(`  pipectl ${args.join(' ').padEnd(40)} ${ms(median(samples)).padStart(10)}  exit ${last.code}`);
   }
+
+  log(`  status page file: ${statSync(pageFile).size.toLocaleString()} bytes`);
 
   const slow = results.filter((r) => /domain|impact/.test(r.label) && r.median > goalMs);
   if (!keep) await adminQuery(`drop database if exists ${database} with (force)`);

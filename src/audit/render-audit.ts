@@ -1,6 +1,6 @@
 import { renderTable } from '../cli/table.js';
 import { formatShort } from '../duration.js';
-import type { Impact } from './assess-impact.js';
+import type { Impact, ImpactDay } from './assess-impact.js';
 import type { Verdict } from './domain-verdict.js';
 import type { StuckGroup } from './find-stuck-work.js';
 import type { DomainTrace } from './trace-domain.js';
@@ -105,24 +105,31 @@ export function renderDomainAuditMarkdown(t: DomainTrace, v: Verdict): string {
   ].join('\n');
 }
 
+/** The columns of stuck work, and one row per group (examples cut to `examplesWidth` characters). */
+export const stuckColumns = ['stage', 'stuck', 'count', 'oldest', 'examples'];
+export function stuckRows(groups: StuckGroup[], examplesWidth = Number.POSITIVE_INFINITY): (string | number)[][] {
+  return groups.map((g) => [
+    g.stage,
+    g.what,
+    g.count,
+    formatShort(g.oldestSeconds * 1000),
+    g.examples.join(', ').slice(0, examplesWidth),
+  ]);
+}
+
 /** `audit stuck` for a terminal. */
 export function renderStuck(groups: StuckGroup[], olderThanMs: number): string {
   if (groups.length === 0) return `nothing stuck for longer than ${formatShort(olderThanMs)}.`;
-  return renderTable(
-    ['stage', 'stuck', 'count', 'oldest', 'examples'],
-    groups.map((g) => [
-      g.stage,
-      g.what,
-      g.count,
-      formatShort(g.oldestSeconds * 1000),
-      g.examples.join(', ').slice(0, 100),
-    ]),
-  );
+  return renderTable(stuckColumns, stuckRows(groups, 100));
 }
 
-const columns = ['day', 'submitted', 'WF4 done', 'WF4 failed', 'sitemaps', 'pages', 'contacts'];
+/** The impact report's per-day columns, and one row of them per day (text, markdown and HTML alike). */
+export const impactColumns = ['day', 'submitted', 'WF4 done', 'WF4 failed', 'sitemaps', 'pages', 'contacts', 'waiting'];
 
-function impactRows(i: Impact): (string | number)[][] {
+/** The work waiting at a day's end: jobs pending or running, and domains queued but not taken in. */
+export const waitingAtEnd = (d: ImpactDay) => d.waitingJobs + d.queuedDomains;
+
+export function impactRows(i: Impact): (string | number)[][] {
   return i.days.map((d) => [
     d.day,
     d.domainsSubmitted,
@@ -131,6 +138,7 @@ function impactRows(i: Impact): (string | number)[][] {
     d.sitemapFiles,
     d.pages,
     d.contacts,
+    waitingAtEnd(d),
   ]);
 }
 
@@ -150,7 +158,8 @@ export function renderImpact(i: Impact): string {
   ]);
   return [
     `impact ${i.since.slice(0, 10)} → ${i.until.slice(0, 10)} (UTC days): ${i.summary}`,
-    renderTable([...columns, 'submitted │ pages'], rows),
+    renderTable([...impactColumns, 'submitted │ pages'], rows),
+    "(waiting: jobs pending or running and domains queued at the day's end)",
     `totals: ${i.totals.domainsSubmitted} submitted, ${i.totals.sitemapJobsCompleted} WF4 completed, ${i.totals.sitemapJobsFailed} failed, ${i.totals.sitemapFiles} sitemap files, ${i.totals.pages} pages, ${i.totals.contacts} contacts`,
     ...(i.streaks.length
       ? ['', 'longest zero-output streak per stage:', ...i.streaks.map((s) => `  ${s.sentence}`)]
@@ -173,16 +182,13 @@ export function renderImpactMarkdown(i: Impact): string {
       : []),
     `**Totals:** ${i.totals.domainsSubmitted} domains submitted, ${i.totals.sitemapJobsCompleted} sitemap jobs completed, ${i.totals.sitemapJobsFailed} failed, ${i.totals.sitemapFiles} sitemap files, ${i.totals.pages} pages, ${i.totals.contacts} contacts.`,
     '',
-    mdTable(columns, impactRows(i)),
+    mdTable(impactColumns, impactRows(i)),
+    '',
+    "_waiting: jobs pending or running and domains queued at the day's end._",
     '',
     '**Still stuck** (older than 15 minutes)',
     '',
-    i.stuck.length
-      ? mdTable(
-          ['stage', 'stuck', 'count', 'oldest', 'examples'],
-          i.stuck.map((g) => [g.stage, g.what, g.count, formatShort(g.oldestSeconds * 1000), g.examples.join(', ')]),
-        )
-      : '_nothing_',
+    i.stuck.length ? mdTable(stuckColumns, stuckRows(i.stuck)) : '_nothing_',
     '',
   ].join('\n');
 }

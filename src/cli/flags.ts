@@ -43,3 +43,12 @@ export function auditFormatFlag() {
     default: 'text' as const,
   })();
 }
+
+/** `--format` of `audit impact`: as the other audits, or a self-contained HTML page. */
+export function impactFormatFlag() {
+  return Flags.option({
+    description: 'Output format: html is one self-contained page (inline CSS and SVG) for a post-mortem.',
+    options: ['text', 'markdown', 'html'] as const,
+    default: 'text' as const,
+  })();
+}

@@ -26,6 +26,7 @@ import { endToEndReport } from './end-to-end-report.js';
 import { markDemoDir, prepareDemoDir } from './prepare-demo-dir.js';
 import { shiftClock } from './shift-clock.js';
 import { startSiteServer } from './site-server.js';
+import { writeDemoPages } from './write-demo-pages.js';
 
 export interface DemoOptions {
   /** Embedded data directory; default a new temporary one. */
@@ -196,6 +197,11 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     step(9, 'Green again   $ pipectl check');
     const after = await check();
     out(`exit code ${after.exitCode}.`);
+
+    step(10, 'See it at a glance   $ pipectl report --output status.html && pipectl audit impact --format html');
+    const pages = await writeDemoPages(db, dataDir);
+    out(`status page: ${pages.status}`);
+    out(`impact report: ${pages.impact}`);
 
     const { rows } = await sql<{
       n: number;

@@ -93,6 +93,14 @@ describe.each(backends)('the incident audit on $name', ({ name, skip }) => {
         ['WF5', 70],
         ['WF7', 70],
       ]);
+      // The backlog line: nothing waits before the work began, then it grows every day of the
+      // outage to the jobs pending now.
+      const waiting = impact.days.map((d) => d.waitingJobs);
+      expect(waiting[0]).toBe(0);
+      expect(waiting.at(-1)).toBe(outageDomains);
+      const outage = waiting.slice(-replay.outageDays - 1);
+      expect(outage.every((n, i) => i === 0 || n >= (outage[i - 1] ?? 0))).toBe(true);
+      expect(impact.days.every((d) => d.queuedDomains === 0)).toBe(true);
       expect(impact.stuck.find((g) => g.what === 'sitemap jobs pending and runnable')?.count).toBe(
         replay.outageDays * replay.outageDomainsPerDay + replay.morningDomains,
       );

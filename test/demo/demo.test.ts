@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 
@@ -24,6 +25,11 @@ describe('pipectl demo', () => {
     // The recovery.
     expect(out).toContain('requeued 3 domains, cancelled 3 stale jobs');
     expect(out).toMatch(/jenkinseyecare\.com\s+complete\s+3\s+5\s+3/);
+    // The status page and the impact report, written into the data directory, their paths printed.
+    const status = /^status page: (\S+\/status\.html)$/m.exec(out)?.[1];
+    const impact = /^impact report: (\S+\/impact\.html)$/m.exec(out)?.[1];
+    expect(readFileSync(status ?? '', 'utf8')).toContain('<title>pipectl status: demo</title>');
+    expect(readFileSync(impact ?? '', 'utf8')).toContain('<h1>Impact assessment');
     expect(out).toMatch(/✓ demo complete in [\d.]+s \(0 domains not complete\)/);
     expect(r.ms).toBeLessThan(60_000);
   });

@@ -2,9 +2,10 @@ import { Flags } from '@oclif/core';
 import { assessImpact, type Impact } from '../../audit/assess-impact.js';
 import { renderImpact, renderImpactMarkdown } from '../../audit/render-audit.js';
 import { BaseCommand } from '../../base-command.js';
-import { auditFormatFlag } from '../../cli/flags.js';
+import { impactFormatFlag } from '../../cli/flags.js';
 import { parseTime } from '../../cli/parse-time.js';
 import { PipectlError } from '../../errors.js';
+import { renderImpactPage } from '../../html/render-impact-page.js';
 
 /** `audit impact --json`: what a window of time produced, by day and stage. */
 export type AuditImpactResult = Impact;
@@ -15,12 +16,13 @@ export default class AuditImpact extends BaseCommand<typeof AuditImpact> {
   static override examples = [
     '<%= config.bin %> <%= command.id %> --since 2025-09-01',
     '<%= config.bin %> <%= command.id %> --since 30d --format markdown >> postmortem.md',
+    '<%= config.bin %> <%= command.id %> --since 2025-09-01 --format html > impact.html',
   ];
   static override enableJsonFlag = true;
   static override flags = {
     since: Flags.string({ description: 'Start: a date (2025-09-01, UTC) or a duration ago (30d).', required: true }),
     until: Flags.string({ description: 'End (default: now).' }),
-    format: auditFormatFlag(),
+    format: impactFormatFlag(),
   };
 
   async run(): Promise<AuditImpactResult> {
@@ -31,8 +33,11 @@ export default class AuditImpact extends BaseCommand<typeof AuditImpact> {
       throw new PipectlError('usage', 'the window is longer than three years — narrow --since/--until');
     const opened = await this.openDatabase();
     const impact = await assessImpact(opened.db, since, until);
-    if (!this.jsonEnabled())
-      this.log(this.flags.format === 'markdown' ? renderImpactMarkdown(impact) : renderImpact(impact));
+    if (!this.jsonEnabled()) {
+      const format = this.flags.format;
+      if (format === 'html') process.stdout.write(renderImpactPage(impact, new Date()));
+      else this.log(format === 'markdown' ? renderImpactMarkdown(impact) : renderImpact(impact));
+    }
     return impact;
   }
 }

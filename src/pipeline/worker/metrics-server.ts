@@ -5,6 +5,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import { pgPoolStats } from '../../db/pg-pool.js';
 import type { Database, JobType } from '../../db/schema.js';
 import { coerceError } from '../../errors.js';
+import { readQueueDepth } from '../queue/read-queue-depth.js';
 import type { WorkerEvent } from './worker.js';
 
 export interface MetricsServer {
@@ -119,11 +120,7 @@ export async function startMetricsServer(
   };
 
   const readQueue = async () => {
-    const { rows } = await sql<{ job_type: string; status: string; n: number; oldest: number | null }>`
-      select job_type, status, count(*)::int as n,
-             extract(epoch from now() - min(run_at) filter (where status = 'pending' and run_at <= now()))::float8 as oldest
-      from jobs where status in ('pending', 'running') group by job_type, status
-    `.execute(db);
+    const rows = await readQueueDepth(db);
     depth.reset();
     oldest.reset();
     for (const stage of stages) {
@@ -132,8 +129,8 @@ export async function startMetricsServer(
       oldest.set({ stage }, 0);
     }
     for (const r of rows) {
-      depth.set({ stage: r.job_type, status: r.status }, r.n);
-      if (r.status === 'pending') oldest.set({ stage: r.job_type }, r.oldest ?? 0);
+      depth.set({ stage: r.jobType, status: r.status }, r.count);
+      if (r.status === 'pending') oldest.set({ stage: r.jobType }, r.oldestSeconds ?? 0);
     }
   };
 
