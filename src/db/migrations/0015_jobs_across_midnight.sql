@@ -7,6 +7,7 @@
 -- finished each day: two index scans over the whole window, 150 ms and 104 ms for 69 days at 1M
 -- jobs (bench/audit-at-scale --scale 0.1), against 7.5 ms for the sitemap jobs alone, and
 -- `audit impact --since 69d` took 4.0 s at 10M jobs.
-create index jobs_across_midnight_idx on jobs (finished_at) include (created_at, job_type)
+-- On jobs_done only (migration 0013): live jobs have no finished_at.
+create index jobs_across_midnight_idx on jobs_done (finished_at) include (created_at, job_type)
   where finished_at is not null
     and (created_at at time zone 'UTC')::date <> (finished_at at time zone 'UTC')::date;
