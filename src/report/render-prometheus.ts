@@ -20,20 +20,25 @@ export async function renderPrometheus(run: CheckRun): Promise<string> {
   const value = gauge('pipectl_check_value', "A metric check's value.");
   const violations = gauge('pipectl_check_violations', 'Rows a row check found (each one a violation).');
   const duration = gauge('pipectl_check_duration_seconds', 'How long the check took.');
-  const baseline = gauge('pipectl_check_baseline', 'The baseline a relative metric check compared its value with.');
-  const explained = new Gauge({
-    name: 'pipectl_check_explained',
-    help: 'Set to 1 for a failing check that a failing check it is inhibited by explains (label explained_by).',
-    labelNames: ['check', 'explained_by'],
-    registers: [registry],
-  });
+  // Declared only when a check has one, so that a run without them exposes exactly what it did.
+  const baseline = run.checks.some((r) => r.baseline !== null)
+    ? gauge('pipectl_check_baseline', 'The baseline a relative metric check compared its value with.')
+    : undefined;
+  const explained = run.checks.some((r) => r.explainedBy !== null)
+    ? new Gauge({
+        name: 'pipectl_check_explained',
+        help: '1 for a failing check that another failing check explains (inhibits:), named by explained_by.',
+        labelNames: ['check', 'explained_by'],
+        registers: [registry],
+      })
+    : undefined;
   for (const r of run.checks) {
     const labels = { check: r.name };
     status.set(labels, statusValues[r.status]);
     if (r.value !== null) value.set(labels, r.value);
     if (r.violations !== null) violations.set(labels, r.violations);
-    if (r.baseline !== null) baseline.set(labels, r.baseline);
-    if (r.explainedBy !== null) explained.set({ ...labels, explained_by: r.explainedBy }, 1);
+    if (r.baseline !== null) baseline?.set(labels, r.baseline);
+    if (r.explainedBy !== null) explained?.set({ ...labels, explained_by: r.explainedBy }, 1);
     duration.set(labels, r.durationMs / 1000);
   }
   return registry.metrics();

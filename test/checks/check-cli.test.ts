@@ -81,8 +81,10 @@ describe.each(backends)('pipectl check on $name', ({ name, skip }) => {
       const r = await check();
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(/^pipectl check: pass \(9 checks from .*checks\.yml, /);
-      expect(r.stdout).toContain('9 pass, 0 warn, 0 fail, 0 error; exit 0');
+      expect(r.stdout).toMatch(/^pipectl check: pass \(12 checks from .*checks\.yml, /);
+      expect(r.stdout).toContain('12 pass, 0 warn, 0 fail, 0 error; exit 0');
+      // The trend checks have no history to compare with, and say so.
+      expect(r.stdout).toContain('pass page-rate-drop: insufficient history: baseline 0 is below min_baseline 50');
     });
 
     it('catches the incident replay (exit 1), and passes once the work is done (exit 0)', async () => {
@@ -93,12 +95,21 @@ describe.each(backends)('pipectl check on $name', ({ name, skip }) => {
       for (const fired of ['pending-job-age', 'submitted-without-sitemaps', 'no-live-worker']) {
         expect(table.stdout).toMatch(new RegExp(`│ fail +│ ${fired} `));
       }
-      expect(table.stdout).toContain('fail pending-job-age: 18 rows');
+      expect(table.stdout).toContain('fail pending-job-age: 18 rows — explained by `no-live-worker`');
+      expect(table.stdout).toContain('fail submitted-without-sitemaps: ');
+      // One cause for the three failures, in the last line.
+      expect(table.stdout.trimEnd().split('\n').at(-1)).toBe(
+        '3 failing; probable cause: no worker is running (`no-live-worker`)',
+      );
 
       const json = await check(['--json']);
       expect(json.code).toBe(1);
       const run = JSON.parse(json.stdout) as CheckRun;
       expect(failing(run)).toEqual(['no-live-worker:fail', 'pending-job-age:fail', 'submitted-without-sitemaps:fail']);
+      expect(run.checks.filter((c) => c.explainedBy !== null).map((c) => [c.name, c.explainedBy])).toEqual([
+        ['pending-job-age', 'no-live-worker'],
+        ['submitted-without-sitemaps', 'no-live-worker'],
+      ]);
       expect(run.checks.find((c) => c.name === 'no-live-worker')?.sampleRows).toEqual([
         expect.objectContaining({ last_heartbeat_at: null, oldest_queued_domain_at: null }),
       ]);
@@ -119,7 +130,7 @@ describe.each(backends)('pipectl check on $name', ({ name, skip }) => {
           .groupBy('run_id')
           .execute(),
       );
-      expect(recorded.map((r) => Number(r.n))).toEqual([9, 9, 9]);
+      expect(recorded.map((r) => Number(r.n))).toEqual([12, 12, 12]);
     });
 
     it('lets --param move a threshold and --only narrow the run', async () => {
@@ -304,7 +315,7 @@ describe('pipectl check and checks, whatever the database', { timeout: 60_000 },
 
   it('validates the shipped checks file (exit 0) and lists every problem of a bad one (exit 2)', async () => {
     const ok = await runCli(['checks', 'validate']);
-    expect([ok.code, ok.stdout]).toEqual([0, 'checks.yml: valid, 9 checks.\n']);
+    expect([ok.code, ok.stdout]).toEqual([0, 'checks.yml: valid, 12 checks.\n']);
 
     const config = writeFile(
       'bad.yml',
@@ -345,7 +356,7 @@ describe('pipectl check and checks, whatever the database', { timeout: 60_000 },
   it('lists the checks with their parameters', async () => {
     const r = await runCli(['checks', 'list']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^9 checks in checks\.yml\n/);
+    expect(r.stdout).toMatch(/^12 checks in checks\.yml\n/);
     expect(r.stdout).toMatch(/│ pending-job-age +│ fail +│ any row +│ older_than=15 minutes/);
     const json = JSON.parse((await runCli(['checks', 'list', '--json'])).stdout) as { checks: { name: string }[] };
     expect(json.checks.map((c) => c.name)).toContain('no-live-worker');
