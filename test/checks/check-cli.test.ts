@@ -206,18 +206,23 @@ describe.each(backends)('pipectl check on $name', ({ name, skip }) => {
       const junit = await check(['--format', 'junit', '--output', path.join(dir, 'checks.xml')]);
       expect(junit.code).toBe(1);
       expect(junit.stdout).toBe(
-        `pipectl check: fail (6 pass, 0 warn, 3 fail, 0 error); junit report written to ${path.join(dir, 'checks.xml')}\n`,
+        `pipectl check: fail (9 pass, 0 warn, 3 fail, 0 error); junit report written to ${path.join(dir, 'checks.xml')}\n`,
       );
       const xml = readFileSync(path.join(dir, 'checks.xml'), 'utf8');
-      expect(xml.match(/<testcase /g)).toHaveLength(9);
+      expect(xml.match(/<testcase /g)).toHaveLength(12);
+      // Explained failures still fail: the report agrees with the exit code.
       expect(xml.match(/<failure /g)).toHaveLength(3);
       expect(xml).toContain('<testcase classname="pipectl.check" name="pending-job-age"');
+      expect(xml).toMatch(
+        /<failure type="fail" message="fail: 18 rows \(threshold: any row\), explained by `no-live-worker`">/,
+      );
 
       const prom = await check(['--format', 'prometheus', '--output', path.join(dir, 'pipectl.prom')]);
       expect(prom.code).toBe(1);
       const text = readFileSync(path.join(dir, 'pipectl.prom'), 'utf8');
       expect(text).toContain('pipectl_check_status{check="pending-job-age"} 2');
       expect(text).toContain('pipectl_check_violations{check="pending-job-age"} 18');
+      expect(text).toContain('pipectl_check_explained{check="pending-job-age",explained_by="no-live-worker"} 1');
       expect(text).toMatch(/pipectl_check_duration_seconds\{check="no-live-worker"\} [\d.e-]+/);
     });
 
