@@ -358,6 +358,36 @@ describe('pipectl check and checks, whatever the database', { timeout: 60_000 },
     });
   });
 
+  it('refuses an inhibits: cycle and an unknown name in checks validate (exit 2), at line and column', async () => {
+    const config = writeFile(
+      'cycle.yml',
+      `checks:
+  - name: a
+    description: x
+    severity: fail
+    inhibits: [b]
+    sql: select 1
+  - name: b
+    description: y
+    severity: fail
+    inhibits: [a, nosuch]
+    sql: select 1
+`,
+    );
+    const r = await runCli(['checks', 'validate', '--config', config]);
+    expect([r.code, r.stderr]).toEqual([2, '']);
+    expect(r.stdout).toBe(
+      `${config}:10:16: check "b" inhibits.0: makes a cycle (a → b → a): a check cannot be explained by one it explains\n` +
+        `${config}:10:19: check "b" inhibits.1: "nosuch" is not a check in this file\n${config}: 2 problems.\n`,
+    );
+    // check refuses to run it, in one line.
+    const run = await runCli(['check', '--config', config]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /^pipectl: .*cycle\.yml:10:16: check "b" inhibits\.0: makes a cycle .* \(and 1 more problem: run `pipectl checks validate`\)\n$/,
+    );
+  });
+
   it('lists the checks with their parameters', async () => {
     const r = await runCli(['checks', 'list']);
     expect(r.code).toBe(0);
