@@ -393,6 +393,8 @@ describe('pipectl check and checks, whatever the database', { timeout: 60_000 },
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^12 checks in checks\.yml\n/);
     expect(r.stdout).toMatch(/│ pending-job-age +│ fail +│ any row +│ older_than=15 minutes/);
+    expect(r.stdout).toMatch(/│ Explains: pending-job-age, submitted-without-sitemaps,/);
+    expect(r.stdout).toMatch(/│ page-rate-drop +│ fail +│ fail < 20% of baseline, min_baseline 50 +│ window=1 hour/);
     const json = JSON.parse((await runCli(['checks', 'list', '--json'])).stdout) as { checks: { name: string }[] };
     expect(json.checks.map((c) => c.name)).toContain('no-live-worker');
   });
