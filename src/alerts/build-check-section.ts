@@ -11,8 +11,19 @@ export const sampleRowsShown = 3;
 /**
  * How much of the section each part may take. They add up to under `slackLimits.sectionText`,
  * so a long description or a wide row shortens its own part instead of pushing the runbook out.
+ * A cause's section has its runbook's first line (`cause`) and the checks it explains
+ * (`folded`) in place of the description.
  */
-const budget = { name: 120, description: 400, outcome: 500, sampleRow: 300, owner: 200, runbook: 800 } as const;
+const budget = {
+  name: 120,
+  description: 400,
+  cause: 170,
+  folded: 300,
+  outcome: 500,
+  sampleRow: 300,
+  owner: 200,
+  runbook: 800,
+} as const;
 
 const emoji: Record<CheckStatus, string> = {
   error: ':x:',
@@ -30,7 +41,9 @@ const firingAge = (ms: number | null) => formatShort(Math.max(0, ms ?? 0), { sec
  * The mrkdwn of one check's section: status emoji, name and what changed; the description; the
  * value or violation count against its threshold (or why it could not run); up to three sample
  * rows in a code block; the owner (mentioned while firing, named when resolved) and the runbook.
- * `compact` keeps the first line, the outcome and the owner, for a message with many checks.
+ * A cause (a check that explains others, `decision.explains`) has its runbook's first line in
+ * place of the description, and folds the checks it explains into one line under its outcome.
+ * `compact` keeps the first line, the outcome, the folded line and the owner, for a message with many checks.
  * Always within `slackLimits.sectionText`.
  */
 export function buildCheckSection(decision: AlertDecision, detail: 'full' | 'compact' = 'full'): string {
@@ -39,19 +52,40 @@ export function buildCheckSection(decision: AlertDecision, detail: 'full' | 'com
   const resolved = kind === 'resolved';
   const title = `${resolved ? ':white_check_mark:' : emoji[result.status]} *${escapeMrkdwn(cutText(result.name, budget.name))}* · ${headline(decision)}`;
   const owner = ownerText(decision, detail === 'compact' ? 100 : budget.owner);
+  const folded = resolved ? undefined : foldedText(decision);
   if (detail === 'compact') {
-    const line = [title, cutText(outcome(result), 200), owner].filter(Boolean).join(' · ');
+    const line = [title, cutText(outcome(result), 200), folded, owner].filter(Boolean).join(' · ');
     return cutText(line, slackLimits.sectionText);
   }
+  // A cause leads with what its runbook says first: the one line on-call needs to act on.
+  const cause = folded && result.runbook ? runbookFirstLine(result.runbook) : undefined;
   const lines = [
     title,
-    cutText(escapeMrkdwn(result.description.replace(/\s+/g, ' ')), budget.description),
+    cause ?? cutText(escapeMrkdwn(result.description.replace(/\s+/g, ' ')), budget.description),
     cutText(outcome(result), budget.outcome),
+    ...(folded ? [folded] : []),
   ];
   if (!resolved && result.error === null && result.status !== 'pass') lines.push(...samples(result));
   if (owner) lines.push(owner);
   if (!resolved && result.runbook) lines.push(runbookText(result.runbook));
   return cutText(lines.join('\n'), slackLimits.sectionText);
+}
+
+/**
+ * The checks a cause explains, on one line: "Also failing because of it: `pending-job-age`,
+ * `submitted-without-sitemaps`"; undefined when it explains none.
+ */
+function foldedText({ explains }: AlertDecision): string | undefined {
+  if (explains.length === 0) return undefined;
+  const names = explains.map((name) => `\`${escapeMrkdwn(name)}\``).join(', ');
+  return cutText(`Also failing because of it: ${names}`, budget.folded);
+}
+
+/** The first line of a runbook, in bold (a link runbook has none to quote). */
+function runbookFirstLine(runbook: string): string | undefined {
+  const first = runbook.trim().split('\n')[0]?.trim();
+  if (!first || /^https?:\/\/\S+$/.test(first)) return undefined;
+  return `*${cutText(escapeMrkdwn(first).replace(/\*/g, ''), budget.cause - 2)}*`;
 }
 
 /** A check resolved because its file no longer has it: it says so, rather than that it passes. */

@@ -35,6 +35,9 @@ export function blockText(blocks: readonly SlackBlock[]): number {
 /** Order in a message: new alerts first, then repeats, then resolutions; worst status first within each. */
 const kindOrder: Record<AlertKind, number> = { firing: 0, repeat: 1, resolved: 2 };
 
+/** A firing cause (a check that explains others) comes before everything else: it is what to fix. */
+const causeFirst = (d: AlertDecision) => (d.kind !== 'resolved' && d.explains.length > 0 ? 0 : 1);
+
 /**
  * The one message a run posts, or undefined when no check has anything to say: a header
  * (`pipectl · prod: 2 failing, 1 resolved`), a context line (run time, host, counts, checks that
@@ -53,6 +56,7 @@ export function buildSlackMessage(
     .filter(({ d }) => d.kind !== null)
     .sort(
       (a, b) =>
+        causeFirst(a.d) - causeFirst(b.d) ||
         kindOrder[a.d.kind as AlertKind] - kindOrder[b.d.kind as AlertKind] ||
         statusRank[b.d.result.status] - statusRank[a.d.result.status] ||
         a.index - b.index,
@@ -108,7 +112,14 @@ export function buildSlackMessage(
   };
 }
 
-/** `pipectl · prod: 2 failing, 1 error, 1 resolved`, within the header limit (a long env name is cut). */
+/** How many checks the message folds under their causes. */
+const folded = (speaking: readonly AlertDecision[]) =>
+  speaking.filter((d) => d.kind !== 'resolved').reduce((n, d) => n + d.explains.length, 0);
+
+/**
+ * `pipectl · prod: 2 failing, 1 error, 1 resolved`, and `…, 2 explained` for checks folded
+ * under a cause; within the header limit (a long env name is cut).
+ */
 function headerText(speaking: readonly AlertDecision[], envName: string | undefined): string {
   const count = (predicate: (d: AlertDecision) => boolean) => speaking.filter(predicate).length;
   const firingWith = (status: string) => (d: AlertDecision) => d.kind !== 'resolved' && d.result.status === status;
@@ -117,6 +128,7 @@ function headerText(speaking: readonly AlertDecision[], envName: string | undefi
     [count(firingWith('error')), 'error', 'errors'],
     [count(firingWith('warn')), 'warning', 'warnings'],
     [count((d) => d.kind === 'resolved'), 'resolved', 'resolved'],
+    [folded(speaking), 'explained', 'explained'],
   ] as const;
   const summary = parts
     .filter(([n]) => n > 0)
@@ -158,8 +170,13 @@ function fallbackText(title: string, speaking: readonly AlertDecision[]): string
     ['repeat', 'still firing'],
     ['resolved', 'resolved'],
   ];
+  // A cause names the checks it explains: "firing: no-live-worker (explains pending-job-age, …)".
+  const named = (d: AlertDecision) =>
+    d.kind !== 'resolved' && d.explains.length > 0
+      ? `${d.result.name} (explains ${d.explains.join(', ')})`
+      : d.result.name;
   const parts = groups
-    .map(([kind, label]) => [label, speaking.filter((d) => d.kind === kind).map((d) => d.result.name)] as const)
+    .map(([kind, label]) => [label, speaking.filter((d) => d.kind === kind).map(named)] as const)
     .filter(([, names]) => names.length > 0)
     .map(([label, names]) => `${label}: ${escapeMrkdwn(names.join(', '))}`);
   const full = `${title} — ${parts.join('; ')}`;

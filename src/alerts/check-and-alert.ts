@@ -58,6 +58,7 @@ function noNamespace(file: string, dryRun: boolean): SlackOutcome {
     repeated: [],
     resolved: [],
     removed: [],
+    explained: [],
     attempts: 0,
     payload: null,
     error: {

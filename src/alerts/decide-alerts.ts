@@ -21,6 +21,11 @@ export interface AlertDecision {
   firingForMs: number | null;
   /** Set when the check is resolved because the checks file (named here) no longer has it. */
   removedFrom?: string;
+  /**
+   * The failing checks this one explains in this run (`inhibits:`, see `explainInhibited`): a
+   * message folds them into this check's section instead of posting them on their own.
+   */
+  explains: string[];
 }
 
 /**
@@ -29,7 +34,12 @@ export interface AlertDecision {
  * - while it keeps firing it posts again once `repeat_interval` has passed since the last post,
  *   or at once if its status got worse (warn → fail, fail → error);
  * - when it stops firing after a post, it posts its resolution, once;
- * - anything else says nothing.
+ * - anything else says nothing;
+ * - and, as Alertmanager's inhibition rules: a check that a firing check explains
+ *   (`result.explainedBy`) neither fires nor repeats on its own; it is folded into its cause's
+ *   section. Its state is still kept (status, episode start, and what Slack was last told), so
+ *   once the cause resolves it is judged on its own again: if it still fails and was never
+ *   posted, it fires then. A resolution is never held back.
  *
  * Pure: `now` is the database's clock (the one the checks judged by), `states` the stored rows.
  */
@@ -39,6 +49,17 @@ export function decideAlerts(
   states: ReadonlyMap<string, AlertState>,
   now: Date,
 ): AlertDecision[] {
+  // A cause silences only while it fires itself: a warning that does not notify must not
+  // silence a failure it explains, or nothing would page.
+  const firingNames = new Set(
+    results.filter((r) => isFiring(r.status, settings.get(r.name) ?? alertDefaults)).map((r) => r.name),
+  );
+  const explains = new Map<string, string[]>();
+  for (const r of results) {
+    if (r.explainedBy !== null && firingNames.has(r.explainedBy)) {
+      explains.set(r.explainedBy, [...(explains.get(r.explainedBy) ?? []), r.name]);
+    }
+  }
   return results.map((result) => {
     const own = settings.get(result.name) ?? alertDefaults;
     const previous = states.get(result.name);
@@ -53,6 +74,8 @@ export function decideAlerts(
     } else if (!firing && open) {
       kind = 'resolved';
     }
+    const silenced = result.explainedBy !== null && firingNames.has(result.explainedBy);
+    if (silenced && kind !== 'resolved') kind = null;
 
     // The episode goes on while the check stays on the same side of firing.
     const sameEpisode = previous !== undefined && isFiring(previous.status, own) === firing;
@@ -71,6 +94,7 @@ export function decideAlerts(
         notifiedStatus: kind === null ? (previous?.notifiedStatus ?? null) : kind === 'resolved' ? null : result.status,
       },
       firingForMs: kind === null ? null : now.getTime() - episodeStart.getTime(),
+      explains: explains.get(result.name) ?? [],
     };
   });
 }
@@ -90,10 +114,13 @@ export function decideRemoved(removed: readonly AlertState[], file: string, now:
         kind: 'row',
         severity: 'fail',
         value: null,
+        baseline: null,
         violations: null,
         threshold: '',
         durationMs: 0,
         error: null,
+        note: null,
+        explainedBy: null,
         sampleRows: [],
         params: {},
         description: `No longer in the checks file ${file}: removed or renamed, so it no longer runs.`,
@@ -106,5 +133,6 @@ export function decideRemoved(removed: readonly AlertState[], file: string, now:
       next: { ...state, lastNotifiedAt: now, notifiedStatus: null },
       firingForMs: now.getTime() - state.since.getTime(),
       removedFrom: file,
+      explains: [],
     }));
 }

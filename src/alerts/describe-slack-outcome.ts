@@ -11,6 +11,7 @@ export function describeSlackOutcome(outcome: SlackOutcome): string {
     ['still firing', outcome.repeated],
     ['resolved', outcome.resolved],
     ['resolved, no longer in the checks file', outcome.removed],
+    ['folded under their cause', outcome.explained],
   ] as const;
   const about = groups
     .filter(([, names]) => names.length > 0)

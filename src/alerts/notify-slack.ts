@@ -48,6 +48,11 @@ export interface SlackOutcome {
   resolved: string[];
   /** Checks resolved because the checks file no longer has them (removed or renamed). */
   removed: string[];
+  /**
+   * Failing checks that a firing check explains (`inhibits:`): not posted on their own, folded
+   * into their cause's section when it posts.
+   */
+  explained: string[];
   /** Requests made to the webhook. */
   attempts: number;
   /** A dry run's payload, exactly as it would be posted; null otherwise or with nothing to say. */
@@ -168,6 +173,7 @@ function summarise(
     repeated: named('repeat'),
     resolved: named('resolved'),
     removed: decisions.filter((d) => d.removedFrom !== undefined).map((d) => d.result.name),
+    explained: decisions.flatMap((d) => d.explains),
     attempts,
     payload: dryRun ? message : null,
     error: null,

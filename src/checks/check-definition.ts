@@ -34,6 +34,17 @@ export interface CheckDefinition {
   /** Metric checks only. */
   warn: Condition | undefined;
   fail: Condition | undefined;
+  /**
+   * Metric checks with a relative condition (`< 20% of baseline`): below this baseline the
+   * history is too thin to compare with, and the check passes with an "insufficient history"
+   * note (`min_baseline`, default 0). Undefined for checks without a relative condition.
+   */
+  minBaseline?: number;
+  /**
+   * The checks this one explains (`inhibits:`): while it fails, they are marked "explained by"
+   * it in every report and folded under it in Slack. Names of the same file; never a cycle. Absent: none.
+   */
+  inhibits?: string[];
   /** How many violating rows to keep (default 5). */
   sampleRows: number;
   /** The statement timeout (default 10 s). */

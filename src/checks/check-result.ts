@@ -12,6 +12,11 @@ export interface CheckResult {
   severity: 'warn' | 'fail';
   /** A metric check's value; null for row checks and for errors. */
   value: number | null;
+  /**
+   * The `baseline` a metric check with a relative condition compared its value with (its query's
+   * `baseline` column); null for every other check, for errors, and when there was no history.
+   */
+  baseline: number | null;
   /** A row check's number of violating rows; null for metric checks and for errors. */
   violations: number | null;
   /** What makes the check fire, in words: `any row` or `warn > 100, fail > 500`. */
@@ -19,6 +24,17 @@ export interface CheckResult {
   durationMs: number;
   /** Why the check could not run; null unless the status is `error`. */
   error: string | null;
+  /**
+   * What the status alone does not say: `insufficient history: …` for a relative check that
+   * passed because its baseline is below `min_baseline`. Null otherwise.
+   */
+  note: string | null;
+  /**
+   * The check that probably caused this one to fail: a failing check that `inhibits:` it (the
+   * root of the chain, when that one is explained too). Null when the check passes, errors, or
+   * fails on its own. It changes no status and no exit code (see `explainInhibited`).
+   */
+  explainedBy: string | null;
   /** The first violating rows (row checks) or the metric row, as JSON values. */
   sampleRows: Record<string, unknown>[];
   /** The parameter values the check ran with. */

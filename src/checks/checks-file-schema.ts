@@ -24,7 +24,10 @@ const durationText = z
   });
 
 const conditionText = z
-  .union([z.string(), z.number()], expected('must be a condition such as "> 100" or "between 1 and 5"'))
+  .union(
+    [z.string(), z.number()],
+    expected('must be a condition such as "> 100", "between 1 and 5" or "< 20% of baseline"'),
+  )
   .check((ctx) => {
     try {
       parseCondition(ctx.value);
@@ -76,6 +79,15 @@ export const checkSchema = z.strictObject({
     .optional(),
   warn: conditionText.optional(),
   fail: conditionText.optional(),
+  min_baseline: z.number(expected('must be a number of at least 0')).min(0, 'must be 0 or more').optional(),
+  inhibits: z
+    .array(
+      z
+        .string(expected('must be a check name'))
+        .regex(checkNamePattern, 'must be a check name, such as pending-job-age'),
+      expected('must be a list of check names, such as [pending-job-age, queued-domain-age]'),
+    )
+    .optional(),
   sample_rows: sampleRows.optional(),
   timeout: durationText.optional(),
   runbook: z.string(expected('must be text')).optional(),

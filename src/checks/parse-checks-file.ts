@@ -126,6 +126,7 @@ export function parseChecksFile(source: string, file: string, identity: string |
       problems.push({ path: ['checks', index, 'name'], message: `duplicate name: line ${line} already uses it` });
     }
   }
+  problems.push(...inhibitsProblems(salvaged.checks, names));
   // A value the schema refused is reported once, in the schema's words.
   const refused = new Set(schemaProblems.map((p) => pathKey(p.path)));
   const all = [...schemaProblems, ...problems.filter((p) => !refused.has(pathKey(p.path)))];
@@ -272,6 +273,17 @@ function buildCheck(
     }
   }
 
+  const relative = [raw.warn, raw.fail].some((c) => c !== undefined && parseCondition(c).relative);
+  if (written.has('min_baseline') && !relative) {
+    problem(
+      ['min_baseline'],
+      'applies only to a metric check with a relative condition, such as fail: "< 20% of baseline"',
+      {
+        atKey: true,
+      },
+    );
+  }
+
   // A bad `defaults: timeout` is reported once, at `defaults:`, not once per check.
   const ownTimeout = timeoutMs(raw.timeout);
   if (typeof ownTimeout === 'string') problem(['timeout'], ownTimeout);
@@ -300,6 +312,8 @@ function buildCheck(
     params,
     warn: raw.warn === undefined ? undefined : parseCondition(raw.warn),
     fail: raw.fail === undefined ? undefined : parseCondition(raw.fail),
+    minBaseline: relative ? (raw.min_baseline ?? 0) : undefined,
+    inhibits: raw.inhibits ?? [],
     sampleRows: raw.sample_rows ?? defaults?.sample_rows ?? checkDefaults.sampleRows,
     timeoutMs: usableMs(ownTimeout) ?? usableMs(timeoutMs(defaults?.timeout)) ?? checkDefaults.timeoutMs,
     runbook: raw.runbook?.trim() || undefined,
@@ -405,4 +419,65 @@ function timeoutMs(text: string | undefined): number | undefined | string {
 
 function usableMs(value: number | undefined | string): number | undefined {
   return typeof value === 'number' ? value : undefined;
+}
+
+/**
+ * The problems of the `inhibits:` lists: a name the file does not have, a check that names
+ * itself or repeats a name, and cycles (a check explained, through others, by one it explains:
+ * neither could ever be the probable cause). Each cycle is reported once, at the entry that
+ * closes it.
+ */
+function inhibitsProblems(checks: readonly SalvagedCheck[], names: ReadonlyMap<string, number>): PathProblem[] {
+  const problems: PathProblem[] = [];
+  const edges = new Map<string, { to: string; path: PropertyKey[] }[]>();
+  for (const { raw, index } of checks) {
+    if (raw.name === undefined || raw.inhibits === undefined) continue;
+    const seen = new Set<string>();
+    const out: { to: string; path: PropertyKey[] }[] = [];
+    for (const [i, target] of raw.inhibits.entries()) {
+      const path = ['checks', index, 'inhibits', i];
+      if (target === raw.name) {
+        problems.push({ path, message: 'a check cannot inhibit itself' });
+      } else if (!names.has(target)) {
+        problems.push({ path, message: `"${target}" is not a check in this file` });
+      } else if (seen.has(target)) {
+        problems.push({ path, message: `lists "${target}" twice` });
+      } else {
+        out.push({ to: target, path });
+      }
+      seen.add(target);
+    }
+    edges.set(raw.name, out);
+  }
+  // Depth-first, in file order, with a stack of its own (a long chain in a hostile file must
+  // not overflow the call stack): an edge back to a check on the current path closes a cycle.
+  const done = new Set<string>();
+  for (const start of edges.keys()) {
+    if (done.has(start)) continue;
+    const path: { name: string; next: number }[] = [{ name: start, next: 0 }];
+    const onPath = new Set([start]);
+    while (path.length > 0) {
+      const top = path[path.length - 1] as { name: string; next: number };
+      const edge = edges.get(top.name)?.[top.next];
+      if (edge === undefined) {
+        path.pop();
+        onPath.delete(top.name);
+        done.add(top.name);
+        continue;
+      }
+      top.next += 1;
+      if (onPath.has(edge.to)) {
+        const from = path.findIndex((p) => p.name === edge.to);
+        const cycle = [...path.slice(from).map((p) => p.name), edge.to].join(' → ');
+        problems.push({
+          path: edge.path,
+          message: `makes a cycle (${cycle}): a check cannot be explained by one it explains`,
+        });
+      } else if (!done.has(edge.to)) {
+        path.push({ name: edge.to, next: 0 });
+        onPath.add(edge.to);
+      }
+    }
+  }
+  return problems;
 }

@@ -7,6 +7,7 @@ import { applyParamOverrides } from './apply-param-overrides.js';
 import { assertChecksSchema } from './assert-checks-schema.js';
 import type { CheckDefinition, ChecksFile } from './check-definition.js';
 import { type CheckRun, countStatuses, exitCodeFor, type FailOn, worstStatus } from './check-result.js';
+import { explainInhibited } from './explain-inhibited.js';
 import { loadConfiguredChecks } from './load-checks-file.js';
 import { recordCheckRuns } from './record-check-runs.js';
 import { runChecks } from './run-checks.js';
@@ -68,10 +69,11 @@ export async function runCheckSuite(options: CheckSuiteOptions): Promise<CheckRu
   if (server) await assertChecksSchema(opened.db, opened.location);
   const runId = randomUUID();
   const startedAt = new Date().toISOString();
-  const results = await runChecks(opened.db, checks, {
+  const judged = await runChecks(opened.db, checks, {
     concurrency: server ? (options.concurrency ?? 4) : 1,
     enforcesTimeout: server,
   });
+  const results = explainInhibited(judged, checks);
 
   let recordError: string | null = null;
   if (options.record ?? true) {

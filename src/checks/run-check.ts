@@ -82,6 +82,7 @@ export function describeThreshold(check: CheckDefinition): string {
   const parts: string[] = [];
   if (check.warn) parts.push(`warn ${check.warn.text}`);
   if (check.fail) parts.push(`fail ${check.fail.text}`);
+  if (check.minBaseline) parts.push(`min_baseline ${check.minBaseline}`);
   return parts.join(', ');
 }
 
@@ -116,17 +117,21 @@ export async function runCheck(
   const started = performance.now();
   const outcome = (
     status: CheckStatus,
-    fields: Partial<Pick<CheckResult, 'value' | 'violations' | 'sampleRows' | 'error'>>,
+    fields: Partial<Pick<CheckResult, 'value' | 'baseline' | 'violations' | 'sampleRows' | 'error' | 'note'>>,
   ): CheckResult => ({
     name: check.name,
     status,
     kind: check.kind,
     severity: check.severity,
     value: fields.value ?? null,
+    baseline: fields.baseline ?? null,
     violations: fields.violations ?? null,
     threshold: describeThreshold(check),
     durationMs: Math.round((performance.now() - started) * 10) / 10,
     error: fields.error ?? null,
+    note: fields.note ?? null,
+    // Set once every check of the run is judged (explainInhibited).
+    explainedBy: null,
     sampleRows: fields.sampleRows ?? [],
     params,
     description: check.description,
@@ -172,7 +177,15 @@ export async function runCheck(
   const judged = judgeMetric(check, total, row.sample[0]);
   return typeof judged === 'string'
     ? outcome('error', { error: judged, sampleRows: row.sample })
-    : outcome(judged.status, { value: judged.value, sampleRows: row.sample });
+    : outcome(judged.status, { ...judged, sampleRows: row.sample });
+}
+
+/** A judged metric: its status and value, and for a relative check its baseline and any note. */
+interface JudgedMetric {
+  status: CheckStatus;
+  value: number;
+  baseline?: number | null;
+  note?: string;
 }
 
 /** A metric check's status from its one row, or why the row cannot be judged. */
@@ -180,14 +193,47 @@ function judgeMetric(
   check: CheckDefinition,
   total: number,
   first: Record<string, unknown> | undefined,
-): { status: CheckStatus; value: number } | string {
+): JudgedMetric | string {
   if (total !== 1 || first === undefined) return `a metric check must return exactly one row; it returned ${total}`;
   if (!('value' in first)) return 'a metric check must return a column named value';
   const raw = first.value;
   if (raw === null) return 'returned a null value';
-  const value = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN;
-  if (Number.isNaN(value)) return `value ${JSON.stringify(raw)} is not a number`;
-  if (check.fail && conditionHolds(check.fail, value)) return { status: 'fail', value };
-  if (check.warn && conditionHolds(check.warn, value)) return { status: 'warn', value };
-  return { status: 'pass', value };
+  const value = asNumber(raw);
+  if (value === undefined) return `value ${JSON.stringify(raw)} is not a number`;
+  const relative = check.fail?.relative === true || check.warn?.relative === true;
+  if (!relative) return { status: statusOf(check, value), value };
+
+  if (!('baseline' in first)) {
+    return 'a metric check with a condition relative to the baseline must return a column named baseline';
+  }
+  // No baseline at all (a median over no rows) is the emptiest history there is.
+  if (first.baseline === null)
+    return { status: 'pass', value, baseline: null, note: 'insufficient history: no baseline' };
+  const baseline = asNumber(first.baseline);
+  if (baseline === undefined) return `baseline ${JSON.stringify(first.baseline)} is not a number`;
+  const min = check.minBaseline ?? 0;
+  if (baseline < min) {
+    return {
+      status: 'pass',
+      value,
+      baseline,
+      note: `insufficient history: baseline ${formatNumber(baseline)} is below min_baseline ${formatNumber(min)}`,
+    };
+  }
+  return { status: statusOf(check, value, baseline), value, baseline };
 }
+
+function statusOf(check: CheckDefinition, value: number, baseline?: number): CheckStatus {
+  if (check.fail && conditionHolds(check.fail, value, baseline)) return 'fail';
+  if (check.warn && conditionHolds(check.warn, value, baseline)) return 'warn';
+  return 'pass';
+}
+
+/** A number from a JSON value: numbers, and numeric text (PostgreSQL's numeric and bigint arrive as text). */
+function asNumber(raw: unknown): number | undefined {
+  const value = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN;
+  return Number.isNaN(value) ? undefined : value;
+}
+
+/** A baseline as people read it: at most two decimals (a median of an even count ends in .5). */
+const formatNumber = (n: number) => String(Math.round(n * 100) / 100);

@@ -164,7 +164,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const failing = red.checks.filter((c) => c.status === 'fail' || c.status === 'error').map((c) => c.name);
     out(`exit code ${red.exitCode}: ${failing.join(', ')} — cron or CI would page on-call now, not 69 days later.`);
 
-    step(6, 'The Slack message on-call receives   $ pipectl check --slack --slack-dry-run');
+    step(6, 'The Slack message on-call receives: one page, cause first   $ pipectl check --slack --slack-dry-run');
     const alerted = await checkAndAlert({
       cwd: '/',
       record: false,
@@ -173,11 +173,14 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     });
     const payload = alerted.slack?.payload;
     if (payload) {
-      // The header, then each check's first lines: the full message carries the sample rows and runbooks.
+      // The header, then each check's first lines and the checks folded under a cause: the full
+      // message carries the sample rows and runbooks.
       for (const block of payload.blocks ?? []) {
         const b = block as { type: string; text?: { text?: string } };
-        if (b.type === 'header' || b.type === 'section')
-          out(`  ${(b.text?.text ?? '').split('\n').slice(0, 2).join('\n  ')}`);
+        if (b.type !== 'header' && b.type !== 'section') continue;
+        const lines = (b.text?.text ?? '').split('\n');
+        const folded = lines.filter((line) => line.startsWith('Also failing because of it:'));
+        out(`  ${[...lines.slice(0, 2), ...folded].join('\n  ')}`);
       }
       out('(the full Block Kit JSON: pipectl check --slack-dry-run)');
     }

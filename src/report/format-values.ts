@@ -22,12 +22,23 @@ export function formatSampleRow(row: Record<string, unknown>, width = Number.POS
   return line.length > width ? `${line.slice(0, Math.max(0, width - 1))}…` : line;
 }
 
-/** What a check found: `18 rows`, `0 rows`, a metric value, or `—` when it could not run. */
+/**
+ * What a check found: `18 rows`, `0 rows`, a metric value (with its baseline: `5 (baseline 100)`),
+ * or `—` when it could not run.
+ */
 export function formatOutcome(result: CheckResult): string {
   if (result.status === 'error') return '—';
-  if (result.kind === 'metric') return result.value === null ? '—' : String(result.value);
+  if (result.kind === 'metric') {
+    if (result.value === null) return '—';
+    return result.baseline === null ? String(result.value) : `${result.value} (baseline ${result.baseline})`;
+  }
   const n = result.violations ?? 0;
   return `${n} row${n === 1 ? '' : 's'}`;
+}
+
+/** "explained by `no-live-worker`" for a check whose failure another one explains; undefined otherwise. */
+export function explainedText(result: CheckResult): string | undefined {
+  return result.explainedBy === null ? undefined : `explained by \`${result.explainedBy}\``;
 }
 
 /** How many violating rows a result has beyond those it shows. */

@@ -1,5 +1,5 @@
 import type { CheckResult, CheckRun } from '../checks/check-result.js';
-import { formatOutcome, formatSampleRow, hiddenRows } from './format-values.js';
+import { explainedText, formatOutcome, formatSampleRow, hiddenRows } from './format-values.js';
 
 /** XML 1.0 forbids most control characters even when escaped; drop them. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly the characters to remove.
@@ -31,7 +31,9 @@ function failureBody(result: CheckResult): string {
     result.error === null
       ? `found: ${formatOutcome(result)} (threshold: ${result.threshold})`
       : `error: ${result.error}`;
+  const explained = explainedText(result);
   const lines = [result.description, '', found];
+  if (explained) lines.push(explained);
   if (result.sampleRows.length > 0) {
     lines.push('', ...result.sampleRows.map((row) => formatSampleRow(row)));
     const more = hiddenRows(result, result.sampleRows.length);
@@ -49,10 +51,12 @@ function testcase(r: CheckResult, failOn: CheckRun['failOn']): Record<string, un
     return { ...attributes, error: { '@_type': 'error', '@_message': r.error ?? 'error', '#text': failureBody(r) } };
   }
   if (r.status === 'fail' || (r.status === 'warn' && failOn === 'warn')) {
-    const message = `${r.status}: ${formatOutcome(r)} (threshold: ${r.threshold})`;
+    const explained = explainedText(r);
+    const message = `${r.status}: ${formatOutcome(r)} (threshold: ${r.threshold})${explained ? `, ${explained}` : ''}`;
     return { ...attributes, failure: { '@_type': r.status, '@_message': message, '#text': failureBody(r) } };
   }
   if (r.status === 'warn') return { ...attributes, 'system-out': `warn: ${formatOutcome(r)}\n\n${failureBody(r)}` };
+  if (r.note !== null) return { ...attributes, 'system-out': `pass: ${formatOutcome(r)}, ${r.note}` };
   return attributes;
 }
 

@@ -1,6 +1,7 @@
 import type { CheckResult, CheckRun } from '../checks/check-result.js';
+import { summarizeProbableCauses } from '../checks/probable-causes.js';
 import { formatElapsed } from '../duration.js';
-import { formatCell, formatOutcome, hiddenRows } from './format-values.js';
+import { explainedText, formatCell, formatOutcome, hiddenRows } from './format-values.js';
 
 /**
  * Escapes prose (a description, owner or runbook) as cells are escaped: `<…>` would be read as
@@ -28,7 +29,13 @@ function sampleTable(rows: Record<string, unknown>[]): string[] {
 }
 
 function section(result: CheckResult): string[] {
-  const lines = [`### ${result.status}: ${result.name}`, '', prose(result.description), ''];
+  const explained = explainedText(result);
+  const lines = [
+    `### ${result.status}: ${result.name}${explained ? ` (${explained})` : ''}`,
+    '',
+    prose(result.description),
+    '',
+  ];
   if (result.error !== null) lines.push(`**Error:** ${cell(result.error)}`, '');
   else lines.push(`**Found:** ${formatOutcome(result)} (threshold: ${result.threshold})`, '');
   if (result.sampleRows.length > 0) {
@@ -56,11 +63,13 @@ export function renderMarkdown(run: CheckRun): string {
     '| --- | --- | --- | --- | --- |',
     ...run.checks.map(
       (r) =>
-        `| ${r.status} | ${cell(r.name)} | ${cell(formatOutcome(r))} | ${cell(r.threshold)} | ${formatElapsed(r.durationMs)} |`,
+        `| ${r.status}${r.explainedBy === null ? '' : ` (${explainedText(r)})`} | ${cell(r.name)} | ${cell(formatOutcome(r))}${r.note === null ? '' : ` (${cell(r.note)})`} | ${cell(r.threshold)} | ${formatElapsed(r.durationMs)} |`,
     ),
     '',
   ];
   for (const result of run.checks) if (result.status !== 'pass') lines.push(...section(result));
   if (run.recordError !== null) lines.push(`> ${prose(run.recordError)}`, '');
+  const cause = summarizeProbableCauses(run.checks);
+  if (cause !== undefined) lines.push(`**${prose(cause)}**`, '');
   return `${lines.join('\n').trimEnd()}\n`;
 }

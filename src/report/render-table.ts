@@ -1,7 +1,8 @@
 import Table from 'cli-table3';
 import type { CheckRun, CheckStatus } from '../checks/check-result.js';
+import { summarizeProbableCauses } from '../checks/probable-causes.js';
 import { formatElapsed } from '../duration.js';
-import { formatOutcome, formatSampleRow, hiddenRows, wrapText } from './format-values.js';
+import { explainedText, formatOutcome, formatSampleRow, hiddenRows, wrapText } from './format-values.js';
 
 export interface TableOptions {
   /** ANSI colours for the status words (on a TTY). */
@@ -17,7 +18,9 @@ const colors: Record<CheckStatus, string> = { pass: '32', warn: '33', fail: '31'
 /**
  * The human report: one table row per check (status, name, rows found or metric value,
  * threshold, duration); under the table, for each check that did not pass, its error or its
- * first sample rows; then a summary line with the exit code.
+ * first sample rows and what explains it, and the note of a check that passed with one; then a
+ * summary line with the exit code, and last, when failing checks explain others, the probable
+ * cause in one sentence.
  */
 export function renderTable(run: CheckRun, options: TableOptions = {}): string {
   const width = options.width ?? 120;
@@ -38,11 +41,15 @@ export function renderTable(run: CheckRun, options: TableOptions = {}): string {
       result.threshold,
       formatElapsed(result.durationMs),
     ]);
-    if (result.status === 'pass') continue;
+    if (result.status === 'pass') {
+      if (result.note !== null) details.push('', `${paint('pass', 'pass')} ${result.name}: ${result.note}`);
+      continue;
+    }
     // Sample rows are wider than any column; they go under the table, one block per check.
+    const explained = explainedText(result);
     details.push(
       '',
-      `${paint(result.status, result.status)} ${result.name}: ${result.error === null ? formatOutcome(result) : 'error'}`,
+      `${paint(result.status, result.status)} ${result.name}: ${result.error === null ? formatOutcome(result) : 'error'}${explained ? ` — ${explained}` : ''}`,
     );
     if (result.error !== null) {
       details.push(...wrapText([result.error], width - 2).map((line) => `  ${line}`));
@@ -63,5 +70,7 @@ export function renderTable(run: CheckRun, options: TableOptions = {}): string {
     `${summary}; exit ${run.exitCode}${run.failOn === 'warn' ? ' (--fail-on warn)' : ''}`,
   ];
   if (run.recordError !== null) lines.push(run.recordError);
+  const cause = summarizeProbableCauses(run.checks);
+  if (cause !== undefined) lines.push(cause);
   return `${lines.join('\n')}\n`;
 }

@@ -11,7 +11,8 @@ import { type StubAnswer, useSlackStub } from './slack-stub.js';
 
 // `pipectl check --slack` as cron runs it: the built CLI (`npm run build` first), the shipped
 // checks.yml, and a local stand-in for Slack. A pending job that no worker takes makes two
-// default checks fail: pending-job-age and no-live-worker.
+// default checks fail: no-live-worker, and pending-job-age, which it explains (inhibits:), so
+// that each message is about no-live-worker with pending-job-age folded under it.
 
 /** Work that nobody takes: a runnable job 20 minutes old, and no worker. */
 const stall = (db: Kysely<Database>) => addJobs(db, 1, { runAt: ago('20 minutes') });
@@ -73,34 +74,39 @@ describe.each(backends)('pipectl check --slack on $name', ({ name, skip }) => {
         expect(r.stderr).toBe('');
         expect(r.stdout).toMatch(/^pipectl check: /);
       }
-      expect(runs.map((r) => r.stdout.trim().split('\n').at(-1))).toEqual([
+      const status = (r: CliResult) => r.stdout.trim().split('\n').at(-1);
+      expect(runs.map(status)).toEqual([
         'slack: nothing new to post',
-        'slack: posted 1 message (firing: pending-job-age, no-live-worker) in 1 try',
+        'slack: posted 1 message (firing: no-live-worker; folded under their cause: pending-job-age) in 1 try',
         'slack: nothing new to post',
-        'slack: posted 1 message (still firing: pending-job-age, no-live-worker) in 1 try',
-        'slack: posted 1 message (resolved: pending-job-age, no-live-worker) in 1 try',
+        'slack: posted 1 message (still firing: no-live-worker; folded under their cause: pending-job-age) in 1 try',
+        // pending-job-age was never posted on its own, so it has no resolution of its own either.
+        'slack: posted 1 message (resolved: no-live-worker) in 1 try',
         'slack: nothing new to post',
       ]);
 
       const [firing, repeat, resolved] = stub.delivered as SlackMessage[];
       const title = (m: SlackMessage | undefined) => (m?.blocks[0]?.type === 'header' ? m.blocks[0].text.text : '');
       expect([title(firing), title(repeat), title(resolved)]).toEqual([
-        'pipectl · ci: 2 failing',
-        'pipectl · ci: 2 failing',
-        'pipectl · ci: 2 resolved',
+        'pipectl · ci: 1 failing, 1 explained',
+        'pipectl · ci: 1 failing, 1 explained',
+        'pipectl · ci: 1 resolved',
       ]);
       const text = (m: SlackMessage | undefined) => JSON.stringify(m);
-      expect(text(firing)).toContain(':red_circle: *pending-job-age* · *failing*\\n');
-      expect(text(firing)).toContain('*1 row* (threshold: any row)');
+      expect(text(firing)).toContain(
+        ':red_circle: *no-live-worker* · *failing*\\n*No worker is running: nothing processes the pipeline, and work piles up silently until one does.*\\n',
+      );
+      expect(text(firing)).toContain('*1 row* (threshold: any row)\\nAlso failing because of it: `pending-job-age`');
       expect(text(firing)).toContain('Owner: pipeline-oncall');
-      expect(text(firing)).toContain('*Runbook*\\n>Work is waiting and nobody is taking it.');
+      expect(text(firing)).toContain('*Runbook*\\n>No worker is running');
+      expect(text(firing)).not.toContain('*pending-job-age* ·');
       expect(text(repeat)).toContain('still *failing* after 4h');
-      expect(text(resolved)).toContain(':white_check_mark: *pending-job-age* · *resolved* after 4h of failing');
-      expect(await cli.use(alertRows)).toContainEqual({
-        check_name: 'pending-job-age',
-        status: 'pass',
-        notified_status: null,
-      });
+      expect(text(repeat)).toContain('Also failing because of it: `pending-job-age`');
+      expect(text(resolved)).toContain(':white_check_mark: *no-live-worker* · *resolved* after 4h of failing');
+      expect(text(resolved)).not.toContain('pending-job-age');
+      const rows = await cli.use(alertRows);
+      expect(rows).toContainEqual({ check_name: 'no-live-worker', status: 'pass', notified_status: null });
+      expect(rows).toContainEqual({ check_name: 'pending-job-age', status: 'pass', notified_status: null });
     });
 
     it.each<[string, StubAnswer[], string[], RegExp]>([
@@ -152,7 +158,9 @@ describe.each(backends)('pipectl check --slack on $name', ({ name, skip }) => {
         stub.reset();
         const retry = await check();
         expect(retry.code).toBe(1);
-        expect(retry.stdout).toContain('slack: posted 1 message (firing: pending-job-age, no-live-worker) in 1 try');
+        expect(retry.stdout).toContain(
+          'slack: posted 1 message (firing: no-live-worker; folded under their cause: pending-job-age) in 1 try',
+        );
         expect(stub.delivered).toHaveLength(1);
       },
     );
@@ -167,7 +175,8 @@ describe.each(backends)('pipectl check --slack on $name', ({ name, skip }) => {
       expect(run.exitCode).toBe(2);
       expect(run.slack).toMatchObject({
         posted: false,
-        firing: ['pending-job-age', 'no-live-worker'],
+        firing: ['no-live-worker'],
+        explained: ['pending-job-age'],
         attempts: 1,
         error: { code: 'slack_rejected' },
       });
@@ -186,11 +195,11 @@ describe.each(backends)('pipectl check --slack on $name', ({ name, skip }) => {
       const payload = JSON.parse(r.stdout) as SlackMessage;
       expect(payload.blocks[0]).toEqual({
         type: 'header',
-        text: { type: 'plain_text', text: 'pipectl · staging: 2 failing', emoji: true },
+        text: { type: 'plain_text', text: 'pipectl · staging: 1 failing, 1 explained', emoji: true },
       });
       expect(r.stderr).toMatch(/^pipectl check: fail /);
       expect(r.stderr).toContain(
-        'slack: dry run, would post 1 message (firing: pending-job-age, no-live-worker); the payload is on stdout, the alert state is unchanged\n',
+        'slack: dry run, would post 1 message (firing: no-live-worker; folded under their cause: pending-job-age); the payload is on stdout, the alert state is unchanged\n',
       );
       expect(await cli.use(alertRows)).toEqual([]);
     });
@@ -228,7 +237,7 @@ describe.each(backends)('pipectl check --slack on $name', ({ name, skip }) => {
       const lines = [a, b].map((r) => r.stdout.trim().split('\n').at(-1)).sort();
       expect(lines).toEqual([
         'slack: nothing new to post',
-        'slack: posted 1 message (firing: pending-job-age, no-live-worker) in 1 try',
+        'slack: posted 1 message (firing: no-live-worker; folded under their cause: pending-job-age) in 1 try',
       ]);
     });
   });

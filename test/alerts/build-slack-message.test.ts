@@ -55,6 +55,28 @@ function expectWithinLimits(m: SlackMessage): void {
 }
 
 describe('buildSlackMessage', () => {
+  it('puts a cause first, with its runbook first line, and folds what it explains; within the limits', () => {
+    const long = 'x'.repeat(5000);
+    const m = message([
+      checkResult('unrelated', 'error'),
+      checkResult('effect-a', 'fail', { explainedBy: 'cause' }),
+      checkResult('cause', 'fail', { runbook: 'No worker is running: start one.\n1. More.' }),
+      checkResult(`effect-${long.slice(0, 100)}`, 'fail', { explainedBy: 'cause', description: long }),
+    ]);
+    if (!m) throw new Error('no message');
+    expectWithinLimits(m);
+    const [cause, other] = sectionTexts(m);
+    expect(cause?.split('\n').slice(0, 4)).toEqual([
+      ':red_circle: *cause* · *failing*',
+      '*No worker is running: start one.*',
+      '*2 rows* (threshold: any row)',
+      `Also failing because of it: \`effect-a\`, \`effect-${'x'.repeat(100)}\``,
+    ]);
+    expect(other).toMatch(/^:x: \*unrelated\* · \*error\*/);
+    expect(sectionTexts(m)).toHaveLength(2);
+    expect(m.blocks[0]).toMatchObject({ text: { text: 'pipectl · prod: 1 failing, 1 error, 2 explained' } });
+  });
+
   it('says nothing when no check has anything to say', () => {
     expect(message([checkResult('a', 'pass'), checkResult('b', 'warn')])).toBeUndefined();
   });

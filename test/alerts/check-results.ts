@@ -9,10 +9,13 @@ export function checkResult(name: string, status: CheckStatus, fields: Partial<C
     kind: 'row',
     severity: 'fail',
     value: null,
+    baseline: null,
     violations: status === 'error' ? null : failing ? 2 : 0,
     threshold: 'any row',
     durationMs: 3.5,
     error: status === 'error' ? 'relation "jobz" does not exist' : null,
+    note: null,
+    explainedBy: null,
     sampleRows: failing
       ? [
           { job_id: 'a1', run_at: '2025-11-17T09:05:00.123456+00:00' },

@@ -81,8 +81,10 @@ describe.each(backends)('pipectl check on $name', ({ name, skip }) => {
       const r = await check();
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(/^pipectl check: pass \(9 checks from .*checks\.yml, /);
-      expect(r.stdout).toContain('9 pass, 0 warn, 0 fail, 0 error; exit 0');
+      expect(r.stdout).toMatch(/^pipectl check: pass \(12 checks from .*checks\.yml, /);
+      expect(r.stdout).toContain('12 pass, 0 warn, 0 fail, 0 error; exit 0');
+      // The trend checks have no history to compare with, and say so.
+      expect(r.stdout).toContain('pass page-rate-drop: insufficient history: baseline 0 is below min_baseline 50');
     });
 
     it('catches the incident replay (exit 1), and passes once the work is done (exit 0)', async () => {
@@ -93,12 +95,21 @@ describe.each(backends)('pipectl check on $name', ({ name, skip }) => {
       for (const fired of ['pending-job-age', 'submitted-without-sitemaps', 'no-live-worker']) {
         expect(table.stdout).toMatch(new RegExp(`│ fail +│ ${fired} `));
       }
-      expect(table.stdout).toContain('fail pending-job-age: 18 rows');
+      expect(table.stdout).toContain('fail pending-job-age: 18 rows — explained by `no-live-worker`');
+      expect(table.stdout).toContain('fail submitted-without-sitemaps: ');
+      // One cause for the three failures, in the last line.
+      expect(table.stdout.trimEnd().split('\n').at(-1)).toBe(
+        '3 failing; probable cause: no worker is running (`no-live-worker`)',
+      );
 
       const json = await check(['--json']);
       expect(json.code).toBe(1);
       const run = JSON.parse(json.stdout) as CheckRun;
       expect(failing(run)).toEqual(['no-live-worker:fail', 'pending-job-age:fail', 'submitted-without-sitemaps:fail']);
+      expect(run.checks.filter((c) => c.explainedBy !== null).map((c) => [c.name, c.explainedBy])).toEqual([
+        ['pending-job-age', 'no-live-worker'],
+        ['submitted-without-sitemaps', 'no-live-worker'],
+      ]);
       expect(run.checks.find((c) => c.name === 'no-live-worker')?.sampleRows).toEqual([
         expect.objectContaining({ last_heartbeat_at: null, oldest_queued_domain_at: null }),
       ]);
@@ -119,7 +130,7 @@ describe.each(backends)('pipectl check on $name', ({ name, skip }) => {
           .groupBy('run_id')
           .execute(),
       );
-      expect(recorded.map((r) => Number(r.n))).toEqual([9, 9, 9]);
+      expect(recorded.map((r) => Number(r.n))).toEqual([12, 12, 12]);
     });
 
     it('lets --param move a threshold and --only narrow the run', async () => {
@@ -195,18 +206,23 @@ describe.each(backends)('pipectl check on $name', ({ name, skip }) => {
       const junit = await check(['--format', 'junit', '--output', path.join(dir, 'checks.xml')]);
       expect(junit.code).toBe(1);
       expect(junit.stdout).toBe(
-        `pipectl check: fail (6 pass, 0 warn, 3 fail, 0 error); junit report written to ${path.join(dir, 'checks.xml')}\n`,
+        `pipectl check: fail (9 pass, 0 warn, 3 fail, 0 error); junit report written to ${path.join(dir, 'checks.xml')}\n`,
       );
       const xml = readFileSync(path.join(dir, 'checks.xml'), 'utf8');
-      expect(xml.match(/<testcase /g)).toHaveLength(9);
+      expect(xml.match(/<testcase /g)).toHaveLength(12);
+      // Explained failures still fail: the report agrees with the exit code.
       expect(xml.match(/<failure /g)).toHaveLength(3);
       expect(xml).toContain('<testcase classname="pipectl.check" name="pending-job-age"');
+      expect(xml).toMatch(
+        /<failure type="fail" message="fail: 18 rows \(threshold: any row\), explained by `no-live-worker`">/,
+      );
 
       const prom = await check(['--format', 'prometheus', '--output', path.join(dir, 'pipectl.prom')]);
       expect(prom.code).toBe(1);
       const text = readFileSync(path.join(dir, 'pipectl.prom'), 'utf8');
       expect(text).toContain('pipectl_check_status{check="pending-job-age"} 2');
       expect(text).toContain('pipectl_check_violations{check="pending-job-age"} 18');
+      expect(text).toContain('pipectl_check_explained{check="pending-job-age",explained_by="no-live-worker"} 1');
       expect(text).toMatch(/pipectl_check_duration_seconds\{check="no-live-worker"\} [\d.e-]+/);
     });
 
@@ -304,7 +320,7 @@ describe('pipectl check and checks, whatever the database', { timeout: 60_000 },
 
   it('validates the shipped checks file (exit 0) and lists every problem of a bad one (exit 2)', async () => {
     const ok = await runCli(['checks', 'validate']);
-    expect([ok.code, ok.stdout]).toEqual([0, 'checks.yml: valid, 9 checks.\n']);
+    expect([ok.code, ok.stdout]).toEqual([0, 'checks.yml: valid, 12 checks.\n']);
 
     const config = writeFile(
       'bad.yml',
@@ -342,11 +358,43 @@ describe('pipectl check and checks, whatever the database', { timeout: 60_000 },
     });
   });
 
+  it('refuses an inhibits: cycle and an unknown name in checks validate (exit 2), at line and column', async () => {
+    const config = writeFile(
+      'cycle.yml',
+      `checks:
+  - name: a
+    description: x
+    severity: fail
+    inhibits: [b]
+    sql: select 1
+  - name: b
+    description: y
+    severity: fail
+    inhibits: [a, nosuch]
+    sql: select 1
+`,
+    );
+    const r = await runCli(['checks', 'validate', '--config', config]);
+    expect([r.code, r.stderr]).toEqual([2, '']);
+    expect(r.stdout).toBe(
+      `${config}:10:16: check "b" inhibits.0: makes a cycle (a → b → a): a check cannot be explained by one it explains\n` +
+        `${config}:10:19: check "b" inhibits.1: "nosuch" is not a check in this file\n${config}: 2 problems.\n`,
+    );
+    // check refuses to run it, in one line.
+    const run = await runCli(['check', '--config', config]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /^pipectl: .*cycle\.yml:10:16: check "b" inhibits\.0: makes a cycle .* \(and 1 more problem: run `pipectl checks validate`\)\n$/,
+    );
+  });
+
   it('lists the checks with their parameters', async () => {
     const r = await runCli(['checks', 'list']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^9 checks in checks\.yml\n/);
+    expect(r.stdout).toMatch(/^12 checks in checks\.yml\n/);
     expect(r.stdout).toMatch(/│ pending-job-age +│ fail +│ any row +│ older_than=15 minutes/);
+    expect(r.stdout).toMatch(/│ Explains: pending-job-age, submitted-without-sitemaps,/);
+    expect(r.stdout).toMatch(/│ page-rate-drop +│ fail +│ fail < 20% of baseline, min_baseline 50 +│ window=1 hour/);
     const json = JSON.parse((await runCli(['checks', 'list', '--json'])).stdout) as { checks: { name: string }[] };
     expect(json.checks.map((c) => c.name)).toContain('no-live-worker');
   });

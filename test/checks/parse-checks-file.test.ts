@@ -67,7 +67,7 @@ checks:
     });
   });
 
-  it('loads the shipped checks.yml: the eight default checks of design §6 and worker-heartbeat-late, all documented', async () => {
+  it('loads the shipped checks.yml: the eight default checks of design §6, worker-heartbeat-late and the three trend checks, all documented', async () => {
     const file = await loadChecksFile(shippedChecksPath, process.cwd());
     expect(file.checks.map((c) => [c.name, c.severity])).toEqual([
       ['pending-job-age', 'fail'],
@@ -79,6 +79,9 @@ checks:
       ['queued-domain-age', 'fail'],
       ['job-failure-rate', 'warn'],
       ['contact-scan-stalled', 'warn'],
+      ['page-rate-drop', 'fail'],
+      ['contact-rate-drop', 'warn'],
+      ['sitemap-rate-drop', 'warn'],
     ]);
     for (const check of file.checks) {
       expect(check.description.length, check.name).toBeGreaterThan(80);
@@ -149,7 +152,7 @@ checks:
         'checks.yml:1:1: checks file: unknown key "check_list" (allowed: namespace, defaults, checks)',
         // The misspelt key leaves the check without a severity: both are said at once.
         'checks.yml:3:5: check "old-jobs" severity: is required for a row check: warn or fail',
-        'checks.yml:5:5: check "old-jobs": unknown key "sevrity" (allowed: name, description, kind, severity, sql, params, warn, fail, sample_rows, timeout, runbook, owner, repeat_interval, notify_on_warn, slack_mention)',
+        'checks.yml:5:5: check "old-jobs": unknown key "sevrity" (allowed: name, description, kind, severity, sql, params, warn, fail, min_baseline, inhibits, sample_rows, timeout, runbook, owner, repeat_interval, notify_on_warn, slack_mention)',
       ]);
     });
 
@@ -183,7 +186,7 @@ checks:
         'checks.yml:2:11: check "Bad_Name" name: must be kebab-case, such as pending-job-age',
         'checks.yml:4:15: check "Bad_Name" severity: must be warn or fail',
         'checks.yml:9:14: check "m" timeout: "soon" is not a duration: write 10s, 5m, 1h, 2d or a PostgreSQL interval such as "15 minutes"',
-        'checks.yml:10:11: check "m" warn: "more than 5" is not a condition: write > n, >= n, < n, <= n, == n, != n or "between a and b"',
+        'checks.yml:10:11: check "m" warn: "more than 5" is not a condition: write > n, >= n, < n, <= n, == n, != n, "between a and b", or relative to the baseline: "< 20% of baseline", "between 50% and 200% of baseline"',
         'checks.yml:16:18: check "p" params.n.type: must be interval, integer, text or list',
         // A later-stage problem, found in the same pass although the file has schema problems.
         'checks.yml:17:37: check "p" params.w.default: an interval parameter needs a duration such as 15m',

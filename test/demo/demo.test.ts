@@ -18,7 +18,16 @@ describe('pipectl demo', () => {
     // The incident, simulated and labelled so.
     expect(out).toContain('SIMULATED TIME');
     expect(out).toContain('exit code 1: pending-job-age, submitted-without-sitemaps, no-live-worker');
-    expect(out).toContain('pipectl · demo: 3 failing');
+    expect(out).toContain('3 failing; probable cause: no worker is running (`no-live-worker`)');
+    // One Slack page for the three: the cause first, the others folded under it.
+    expect(out).toContain(
+      [
+        '  pipectl · demo: 1 failing, 2 explained',
+        '  :red_circle: *no-live-worker* · *failing*',
+        '  *No worker is running: nothing processes the pipeline, and work piles up silently until one does.*',
+        '  Also failing because of it: `pending-job-age`, `submitted-without-sitemaps`',
+      ].join('\n'),
+    );
     expect(out).toMatch(
       /verdict: ✗ WF4 `sitemap` job pending for 45m and never claimed; no worker heartbeat since .* → no worker is running/,
     );

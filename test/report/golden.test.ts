@@ -41,6 +41,18 @@ describe.each(backends)('the reports of one fixed run on $name', ({ name, skip }
         ['ratio', 'pass'],
         ['awkward-text', 'warn'],
         ['broken', 'error'],
+        ['rate-drop', 'fail'],
+        ['new-rate', 'pass'],
+      ]);
+      expect(r.checks.map((c) => c.explainedBy)).toEqual([
+        null,
+        null,
+        null,
+        null,
+        'stuck-jobs',
+        null,
+        'stuck-jobs',
+        null,
       ]);
       expect(r.exitCode).toBe(2);
     });

@@ -43,8 +43,15 @@ export default class ChecksList extends BaseCommand<typeof ChecksList> {
           describeThreshold(check),
           params.join('\n'),
           formatShort(check.timeoutMs, { exact: true }),
-          // The first sentence; --json has the whole description, the SQL and the runbook.
-          wrapText([firstSentence(check.description)], 60).join('\n'),
+          // The first sentence, and what it explains (inhibits:); --json has the whole
+          // description, the SQL and the runbook.
+          wrapText(
+            [
+              firstSentence(check.description),
+              ...(check.inhibits?.length ? [`Explains: ${check.inhibits.join(', ')}.`] : []),
+            ],
+            60,
+          ).join('\n'),
         ]);
       }
       this.log(`${file.checks.length} checks in ${file.path}`);
