@@ -2,7 +2,7 @@
 // 5,000,000-page data set of bench/checks-at-scale, times `audit domain` (a stuck domain and a
 // healthy one), `audit impact` (the last 7 and 69 days) and `audit stuck`, 5 runs each, median;
 // then the same through the CLI, end to end. Goal: audit domain and audit impact under 1 s.
-// Then the HTML status page (issue 18) over 30 days of 5-minute runs of the nine default checks
+// Then the HTML status page (issue 18) over 30 days of 5-minute runs of every default check
 // (77,760 check_runs rows, loaded here): its generation time and file size (goal: under 1 MB).
 //
 //   npm run build && node bench/audit-at-scale/run.js [--keep] [--reuse] [--scale 0.01]
@@ -87,7 +87,7 @@ async function load() {
     select job_id, 'pending', 'running', started_at, locked_by, 1 from jobs where domain_id in (250, 12345) and started_at is not null
     union all
     select job_id, 'running', status, finished_at, locked_by, 1 from jobs where domain_id in (250, 12345) and finished_at is not null`);
-  // 30 days of \`pipectl check\` every 5 minutes, nine checks: the status page's history. Each
+  // 30 days of \`pipectl check\` every 5 minutes, every default check: the status page's history. Each
   // check's status changes every 3 hours (one strip cell), the worst case for the page's size.
   const checks = (await loadChecksFile(shippedChecksPath, root)).checks.map((c) => c.name);
   await client.query(

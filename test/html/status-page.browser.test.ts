@@ -184,7 +184,7 @@ describe.skipIf(!chromiumPath && !browserRequired)('the HTML pages in a real bro
           expect(await page.locator('#no-history').textContent()).toContain('No history yet.');
           expect(await page.locator('#overall').textContent()).toBe('overall: no history yet');
           const sections = page.locator('section.check');
-          expect(await sections.count()).toBe(9);
+          expect(await sections.count()).toBe(12);
           for (const status of await sections.evaluateAll((all) => all.map((s) => s.getAttribute('data-status'))))
             expect(status).toBe('no runs');
           expect(await page.locator('main').textContent()).toContain('No worker has run in the last 7 days.');
