@@ -1,5 +1,5 @@
 import type { CheckDefinition } from './check-definition.js';
-import type { CheckResult, CheckStatus } from './check-result.js';
+import type { CheckStatus } from './check-result.js';
 
 /**
  * The statuses of a check that is failing in the sense of `inhibits:`: it found something. A
@@ -17,7 +17,10 @@ const found = (status: CheckStatus) => status === 'fail' || status === 'warn';
  * Only checks of this run explain: one left out by `--only` cannot. The relation has no cycles
  * (`parseChecksFile` refuses them), so every chain ends.
  */
-export function explainInhibited(results: readonly CheckResult[], checks: readonly CheckDefinition[]): CheckResult[] {
+export function explainInhibited<R extends { name: string; status: CheckStatus }>(
+  results: readonly R[],
+  checks: readonly CheckDefinition[],
+): (R & { explainedBy: string | null })[] {
   const byName = new Map(results.map((r) => [r.name, r]));
   /** For each check, the failing checks of this run that inhibit it, in file order. */
   const inhibitors = new Map<string, string[]>();

@@ -3,6 +3,7 @@ import { assessImpact, type Impact } from '../audit/assess-impact.js';
 import { listWorkers, type WorkerRow } from '../audit/list-workers.js';
 import type { CheckDefinition, ChecksFile } from '../checks/check-definition.js';
 import { worstStatus } from '../checks/check-result.js';
+import { explainInhibited } from '../checks/explain-inhibited.js';
 import { type CheckNow, type HistoryBucket, readCheckHistory, readChecksNow } from '../checks/read-check-history.js';
 import type { CheckStatus, Database } from '../db/schema.js';
 import { type QueueDepth, readQueueDepth } from '../pipeline/queue/read-queue-depth.js';
@@ -15,6 +16,8 @@ export interface StatusCheck {
   definition: CheckDefinition | undefined;
   now: CheckNow | undefined;
   buckets: HistoryBucket[];
+  /** The check whose latest run explains this one's (checks.yml `inhibits:`), as in every report. */
+  explainedBy: string | null;
 }
 
 /** Everything the status page shows, read in one go. */
@@ -76,6 +79,9 @@ export async function gatherStatus(db: Kysely<Database>, o: GatherOptions): Prom
   for (const name of [...history.keys()].sort()) if (!names.includes(name)) names.push(name);
   const latest = new Map((await readChecksNow(db, names)).map((c) => [c.name, c]));
   const definitions = new Map(o.checks.checks.map((c) => [c.name, c]));
+  const explained = new Map(
+    explainInhibited([...latest.values()], o.checks.checks).map((c) => [c.name, c.explainedBy] as const),
+  );
   return {
     generatedAt: o.now,
     envName: o.envName,
@@ -88,6 +94,7 @@ export async function gatherStatus(db: Kysely<Database>, o: GatherOptions): Prom
       definition: definitions.get(name),
       now: latest.get(name),
       buckets: history.get(name) ?? [],
+      explainedBy: explained.get(name) ?? null,
     })),
     impact,
     queue,

@@ -40,6 +40,7 @@ function checkSection(c: StatusCheck, d: StatusData): string {
     now?.notPassingSince
       ? `<strong>${escapeHtml(now.status)} since ${escapeHtml(utcMinute(now.notPassingSince))}</strong> (${escapeHtml(formatShort(Math.max(0, ageMs(now.notPassingSince))))})`
       : '',
+    c.explainedBy ? `explained by <span class="explained-by">${escapeHtml(c.explainedBy)}</span>` : '',
     now ? `last run ${escapeHtml(utcMinute(now.at))}: ${escapeHtml(found(c))}` : 'never run in this database',
     c.definition?.owner ? `owner: <span class="owner">${escapeHtml(c.definition.owner)}</span>` : '',
     c.definition ? '' : `not in ${escapeHtml(d.checksPath)}`,

@@ -132,6 +132,9 @@ describe.skipIf(!chromiumPath && !browserRequired)('the HTML pages in a real bro
           const pending = await page.locator('[id="check-pending-job-age"]').textContent();
           expect(pending).toMatch(/fail since \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
           expect(pending).toContain('owner: pipeline-oncall');
+          // One cause, as in every report (checks.yml inhibits:): the others say what explains them.
+          expect(pending).toContain('explained by no-live-worker');
+          expect(await page.locator('[id="check-no-live-worker"] .explained-by').count()).toBe(0);
           expect(await page.locator('#overall').textContent()).toMatch(
             /^overall: fail \(\d+ fail, 0 error, \d+ warn, \d+ pass\)$/,
           );
