@@ -160,6 +160,30 @@ describe.each(backends)('the queue on $name', ({ name, skip }) => {
       ).toEqual(new Set([jobs[1]?.job_id]));
     });
 
+    it('retries a rescued job that ran after the backoff, and one that never started at once', async () => {
+      await insertNoopJobs(t.db, 2);
+      const jobs = await claimJobs(t.db, {
+        workerId: 'dead-worker',
+        jobTypes: ['noop'],
+        limit: 2,
+        start: 1,
+        leaseSeconds: 60,
+      });
+      const ran = jobs.find((j) => j.started_at !== null);
+      const buffered = jobs.find((j) => j.started_at === null);
+      if (!ran || !buffered) throw new Error('expected one started and one buffered job');
+      await sql`update jobs set lease_expires_at = now() - interval '1 second'`.execute(t.db);
+      await rescueExpiredLeases(t.db, 'r1', { baseMs: 60_000, maxMs: 3_600_000 });
+      const { rows } = await sql<{ job_id: string; delay: number }>`
+        select job_id, extract(epoch from run_at - now())::float8 as delay from jobs`.execute(t.db);
+      const delay = new Map(rows.map((r) => [r.job_id, r.delay]));
+      // Attempt 1 of a 60 s backoff, jittered into its upper half: 30 to 60 s.
+      expect(delay.get(ran.job_id)).toBeGreaterThanOrEqual(29);
+      expect(delay.get(ran.job_id)).toBeLessThanOrEqual(60);
+      expect(delay.get(buffered.job_id)).toBeLessThanOrEqual(0);
+      expect(await claim('w2', 10)).toEqual([expect.objectContaining({ job_id: buffered.job_id })]);
+    });
+
     it('fails a rescued job that has no attempts left', async () => {
       await insertNoopJobs(t.db, 1, {}, { maxAttempts: 1 });
       await claim('dead-worker', 1, 60);

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { retryMovedRow } from '../../db/moved-row.js';
 import type { Database } from '../../db/schema.js';
+import { type BackoffOptions, defaultBackoff } from './backoff.js';
 
 export interface RescuedJob {
   job_id: string;
@@ -15,7 +16,14 @@ export interface RescuedJob {
  * be disabled. The attempt the dead run consumed (at claim) stays consumed; a job out of
  * attempts is `failed` instead (and a sitemap job's domain set to `error`). A job that was never
  * started (`started_at` null: it sat in the dead worker's claim buffer) gets its attempt back and
- * keeps its last error: no job loses an attempt it did not run. The update is
+ * keeps its last error: no job loses an attempt it did not run, and it is runnable at once.
+ *
+ * A job that did run is retried after `backoff`, as a failed run is (`backoffDelay` of its
+ * attempts, jittered; pg-boss does the same for expired jobs). Without it, a crash loop (every
+ * worker dying within seconds, a bad deploy) hands the same jobs from one dying worker to the
+ * next and uses up their attempts in under a minute: the reliability suite's crash loop failed 5
+ * jobs that way once workers started fast. With the default backoff, a job gets at most four
+ * runs in such a minute. The update is
  * guarded on the old `locked_by`, so two rescuers cannot both act on one job, and a worker that
  * later tries to complete it finds it no longer holds it.
  *
@@ -27,6 +35,7 @@ export interface RescuedJob {
 export async function rescueExpiredLeases(
   db: Kysely<Database>,
   rescuerId: string,
+  backoff: BackoffOptions = defaultBackoff,
   limit = 1000,
 ): Promise<RescuedJob[]> {
   const rescue = sql<RescuedJob>`
@@ -41,7 +50,10 @@ export async function rescueExpiredLeases(
         status = case when j.started_at is not null and j.attempts >= j.max_attempts then 'failed' else 'pending' end,
         finished_at = case when j.started_at is not null and j.attempts >= j.max_attempts then now() end,
         attempts = case when j.started_at is null then greatest(j.attempts - 1, 0) else j.attempts end,
-        run_at = now(),
+        -- backoffDelay(attempts, { ...backoff, jitter: true }) in SQL: the upper half, at random.
+        run_at = case when j.started_at is null then now()
+          else now() + make_interval(secs => least(${backoff.maxMs}::float8,
+            ${backoff.baseMs}::float8 * 2 ^ least(greatest(j.attempts - 1, 0), 60)) * (0.5 + random() / 2) / 1000) end,
         last_error = case when j.started_at is null then j.last_error
           else 'lease expired: worker ' || coalesce(e.locked_by, '?') || ' stopped heartbeating' end,
         locked_by = null, lease_expires_at = null, updated_at = now()

@@ -246,7 +246,7 @@ export class Worker {
     // was one process that could be switched off on its own.
     const count = await intakeDomains(db);
     if (count > 0) this.#o.onEvent?.({ type: 'intake', count });
-    const rescued = await rescueExpiredLeases(db, this.workerId);
+    const rescued = await rescueExpiredLeases(db, this.workerId, this.#o.backoff);
     if (rescued.length > 0) {
       this.#summary.rescued += rescued.length;
       this.#o.logger.warn({ jobs: rescued }, `rescued ${rescued.length} job(s) whose lease expired`);

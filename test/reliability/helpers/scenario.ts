@@ -20,6 +20,11 @@ export interface ScenarioOptions {
   domains: number;
   workers: number;
   concurrency: number;
+  /**
+   * The workers' `--retry-delay` (default 200ms, so that flaky sites' retries finish quickly). It
+   * is also the backoff of a rescued job that ran.
+   */
+  retryDelay?: string;
   /** Extra `pipectl process` flags. */
   processArgs?: readonly string[];
   faults?: FaultPlan;
@@ -142,7 +147,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
         '--poll-interval',
         '1s',
         '--retry-delay',
-        '200ms',
+        o.retryDelay ?? '200ms',
         ...(o.processArgs ?? []),
       ],
       env,
