@@ -13,7 +13,7 @@
 // threads; clock ticks, so 10 ms resolution). Runs against an empty queue with --until-idle, so
 // each worker exits straight after.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +44,24 @@ function cpuSeconds(pid) {
   // Fields after the command name (which may hold spaces) start at field 3; utime and stime are 14 and 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+
+/**
+ * What the build's V8 code caches come to in this Node (src/vendor/load-bundle.cts), so that a
+ * figure taken without them says so: each bundle and its outcome, loaded in a separate process.
+ */
+function codeCaches() {
+  const vendor = path.resolve(path.dirname(bin), '../dist/vendor');
+  if (!existsSync(path.join(vendor, 'load-bundle.cjs'))) return 'none in this build';
+  const script = `
+    const path = require('node:path');
+    const vendor = ${JSON.stringify(vendor)};
+    const { loadBundle, codeCacheOutcomes } = require(path.join(vendor, 'load-bundle.cjs'));
+    for (const f of require('node:fs').readdirSync(vendor)) if (f.endsWith('.bundle.cjs')) loadBundle(path.join(vendor, f));
+    const outcomes = Object.entries(codeCacheOutcomes()).map(([f, o]) => path.basename(f, '.bundle.cjs') + ' ' + o);
+    process.stdout.write(outcomes.join(', '));`;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout : `could not be read: ${r.stderr.trim()}`;
 }
 
 /** This process's environment plus `env`; a value of undefined removes a variable. */
@@ -138,6 +156,7 @@ try {
   log(
     `${path.relative(process.cwd(), bin) || bin}: node ${process.version}, ${os.cpus().length} cores, ${runs} runs each (after one warm-up run)`,
   );
+  log(`V8 code caches: ${codeCaches()}`);
   log(
     `load average at start: ${os
       .loadavg()

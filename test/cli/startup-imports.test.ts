@@ -40,14 +40,18 @@ describe.skipIf(!serverUrl)('what pipectl process loads on the PostgreSQL server
     const { result, has, modules } = await loadedBy(worker, d.env);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('"msg":"worker started"');
-    // Named by what must not be loaded, so that a failure lists every offender.
+    // Named by what must not be loaded, so that a failure lists every offender. pipectl's own
+    // modules by file name: the build bundles `process` with a chunk, named after its module, for
+    // each one the command imports lazily (dist/bundles/process/).
     const unwanted = [
       '@electric-sql/pglite',
       '/node_modules/prom-client/',
-      '/dist/pipeline/worker/metrics-server.js',
-      '/dist/pipeline/stages/sitemap/sitemap-stage.js',
-      '/dist/pipeline/stages/page-import-stage.js',
-      '/dist/pipeline/stages/contact-scan-stage.js',
+      '/metrics-server.js',
+      '/sitemap-stage.js',
+      '/page-import-stage.js',
+      '/contact-scan-stage.js',
+      '/pglite-dialect.js',
+      '/http-client.js',
       '/node_modules/libphonenumber-js/',
       '/node_modules/htmlparser2/',
       '/node_modules/undici/',
@@ -64,13 +68,18 @@ describe.skipIf(!serverUrl)('what pipectl process loads on the PostgreSQL server
     expect(has('/dist/vendor/kysely.js')).toBe(true);
     expect(has('/dist/vendor/oclif-core.js')).toBe(true);
     expect(has('/dist/vendor/pino.js')).toBe(true);
-    expect(has('/dist/pipeline/worker/worker.js')).toBe(true);
+    expect(has('/dist/bundles/process/process.js')).toBe(true);
+    // Bundled: none of the dist modules it was made from is loaded on its own.
+    const dist = `${path.resolve('dist')}/`;
+    const unbundled = (m: string) => !/\/dist\/(vendor|bundles)\/|\/dist\/commands\/process\.js$/.test(m);
+    expect(modules.filter((m) => m.replace('file://', '').startsWith(dist) && unbundled(m))).toEqual([]);
   });
 
   it('loads prom-client when --metrics-port asks for /metrics', async () => {
     const { result, has } = await loadedBy([...worker, '--metrics-port', '0'], d.env);
     expect(result.code, result.stderr).toBe(0);
     expect(has('/node_modules/prom-client/')).toBe(true);
+    expect(has('/dist/bundles/process/metrics-server.js')).toBe(true);
     expect(has('@electric-sql/pglite')).toBe(false);
   });
 });
@@ -83,8 +92,9 @@ describe('what pipectl loads without a server', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('"msg":"worker started"');
     expect(has('@electric-sql/pglite')).toBe(true);
+    expect(has('/dist/bundles/process/pglite-dialect.js')).toBe(true);
     expect(has('/node_modules/prom-client/')).toBe(false);
-    expect(has('/dist/pipeline/stages/contact-scan-stage.js')).toBe(false);
+    expect(has('/contact-scan-stage.js')).toBe(false);
   });
 
   it('--help to a pipe prints the help the build rendered, byte for byte, and loads no oclif, command, driver or kysely', async () => {

@@ -31,13 +31,15 @@ export interface CliOptions {
   input?: string;
   /** The child is killed (SIGKILL) after this long; 60 s by default. */
   timeoutMs?: number;
+  /** The pipectl to run: this checkout's `bin/run.js` by default (a copy of the package, say). */
+  bin?: string;
 }
 
 /** Runs the built `pipectl` in a child process, as a user or cron would. */
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [binPath, ...args], {
+    const child = spawn(process.execPath, [options.bin ?? binPath, ...args], {
       cwd: options.cwd,
       env: childEnv(options.env ?? {}),
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
