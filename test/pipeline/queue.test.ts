@@ -160,28 +160,47 @@ describe.each(backends)('the queue on $name', ({ name, skip }) => {
       ).toEqual(new Set([jobs[1]?.job_id]));
     });
 
-    it('retries a rescued job that ran after the backoff, and one that never started at once', async () => {
+    it('retries a rescued job at once after its first run, after the backoff from its second, and one never started at once', async () => {
       await insertNoopJobs(t.db, 2);
-      const jobs = await claimJobs(t.db, {
-        workerId: 'dead-worker',
+      const backoff = { baseMs: 60_000, maxMs: 3_600_000 };
+      const expire = () => sql`update jobs set lease_expires_at = now() - interval '1 second'`.execute(t.db);
+      const delays = async () => {
+        const { rows } = await sql<{ job_id: string; delay: number }>`
+          select job_id, extract(epoch from run_at - now())::float8 as delay from jobs`.execute(t.db);
+        return new Map(rows.map((r) => [r.job_id, r.delay]));
+      };
+      const first = await claimJobs(t.db, {
+        workerId: 'dead-1',
         jobTypes: ['noop'],
         limit: 2,
         start: 1,
         leaseSeconds: 60,
       });
-      const ran = jobs.find((j) => j.started_at !== null);
-      const buffered = jobs.find((j) => j.started_at === null);
+      const ran = first.find((j) => j.started_at !== null);
+      const buffered = first.find((j) => j.started_at === null);
       if (!ran || !buffered) throw new Error('expected one started and one buffered job');
-      await sql`update jobs set lease_expires_at = now() - interval '1 second'`.execute(t.db);
-      await rescueExpiredLeases(t.db, 'r1', { baseMs: 60_000, maxMs: 3_600_000 });
-      const { rows } = await sql<{ job_id: string; delay: number }>`
-        select job_id, extract(epoch from run_at - now())::float8 as delay from jobs`.execute(t.db);
-      const delay = new Map(rows.map((r) => [r.job_id, r.delay]));
-      // Attempt 1 of a 60 s backoff, jittered into its upper half: 30 to 60 s.
-      expect(delay.get(ran.job_id)).toBeGreaterThanOrEqual(29);
-      expect(delay.get(ran.job_id)).toBeLessThanOrEqual(60);
+      await expire();
+      await rescueExpiredLeases(t.db, 'r1', backoff);
+      // One death: both runnable at once (the buffered one never ran; the other ran once).
+      let delay = await delays();
+      expect(delay.get(ran.job_id)).toBeLessThanOrEqual(0);
       expect(delay.get(buffered.job_id)).toBeLessThanOrEqual(0);
-      expect(await claim('w2', 10)).toEqual([expect.objectContaining({ job_id: buffered.job_id })]);
+      const second = await claimJobs(t.db, {
+        workerId: 'dead-2',
+        jobTypes: ['noop'],
+        limit: 2,
+        start: 2,
+        leaseSeconds: 60,
+      });
+      expect(second).toHaveLength(2);
+      await expire();
+      await rescueExpiredLeases(t.db, 'r2', backoff);
+      // The job that now died in its second run waits backoffDelay(2) of a 60 s base: 60 to 120 s.
+      delay = await delays();
+      expect(delay.get(ran.job_id)).toBeGreaterThanOrEqual(59);
+      expect(delay.get(ran.job_id)).toBeLessThanOrEqual(120);
+      expect(delay.get(buffered.job_id)).toBeLessThanOrEqual(0);
+      expect(await claim('w3', 10)).toEqual([expect.objectContaining({ job_id: buffered.job_id })]);
     });
 
     it('fails a rescued job that has no attempts left', async () => {

@@ -18,12 +18,14 @@ export interface RescuedJob {
  * started (`started_at` null: it sat in the dead worker's claim buffer) gets its attempt back and
  * keeps its last error: no job loses an attempt it did not run, and it is runnable at once.
  *
- * A job that did run is retried after `backoff`, as a failed run is (`backoffDelay` of its
- * attempts, jittered; pg-boss does the same for expired jobs). Without it, a crash loop (every
- * worker dying within seconds, a bad deploy) hands the same jobs from one dying worker to the
- * next and uses up their attempts in under a minute: the reliability suite's crash loop failed 5
- * jobs that way once workers started fast. With the default backoff, a job gets at most four
- * runs in such a minute. The update is
+ * A job that did run is retried at once after its first run's worker died (one death is most
+ * often the worker's: an OOM elsewhere, a deploy; and `--until-idle` does not wait for a retry
+ * scheduled later), and from its second run on after `backoff`, as a failed run is
+ * (`backoffDelay` of its attempts, jittered; pg-boss backs off expired jobs too). Without it, a
+ * crash loop (every worker dying within seconds, a bad deploy) hands the same jobs from one
+ * dying worker to the next and uses up their attempts in under a minute: the reliability
+ * suite's crash loop failed 5 jobs that way once workers started fast. With the default
+ * backoff (10 s), a job gets at most four runs in such a minute. The update is
  * guarded on the old `locked_by`, so two rescuers cannot both act on one job, and a worker that
  * later tries to complete it finds it no longer holds it.
  *
@@ -51,7 +53,7 @@ export async function rescueExpiredLeases(
         finished_at = case when j.started_at is not null and j.attempts >= j.max_attempts then now() end,
         attempts = case when j.started_at is null then greatest(j.attempts - 1, 0) else j.attempts end,
         -- backoffDelay(attempts, { ...backoff, jitter: true }) in SQL: the upper half, at random.
-        run_at = case when j.started_at is null then now()
+        run_at = case when j.started_at is null or j.attempts < 2 then now()
           else now() + make_interval(secs => least(${backoff.maxMs}::float8,
             ${backoff.baseMs}::float8 * 2 ^ least(greatest(j.attempts - 1, 0), 60)) * (0.5 + random() / 2) / 1000) end,
         last_error = case when j.started_at is null then j.last_error
