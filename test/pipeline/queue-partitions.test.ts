@@ -107,6 +107,33 @@ describe.each(backends)('jobs as two partitions on $name', ({ name, skip }) => {
       });
     });
 
+    it('claims through a statement that keeps its generic plan, and that plan reads one index range per type', async () => {
+      // Migration 0016: as a prepared statement the claim was planned on every call.
+      const { rows } = await sql<{ config: string[] | null }>`
+        select proconfig as config from pg_proc where proname = 'pipectl_claim_jobs'
+      `.execute(t.db);
+      expect(rows).toEqual([{ config: ['plan_cache_mode=force_generic_plan'] }]);
+      await insertNoopJobs(t.db, 300);
+      await sql`analyze jobs_live`.execute(t.db);
+      // Past the five custom plans a prepared statement starts with: the generic plan runs too.
+      for (let i = 0; i < 8; i++) {
+        await t.db.transaction().execute(async (trx) => {
+          const before = await liveStats(trx);
+          const claimed = await claimJobs(trx, {
+            workerId: 'w1',
+            jobTypes: ['sitemap', 'noop'],
+            limit: 3,
+            leaseSeconds: 60,
+          });
+          expect(claimed).toHaveLength(3);
+          const after = await liveStats(trx);
+          // The index range, where earlier iterations' running jobs (3 each) still come first;
+          // never the 300 jobs (a plan that sorted the partition would fetch them all).
+          expect(after.fetched - before.fetched).toBeLessThan(20 + 3 * i);
+        });
+      }
+    });
+
     it('deletes a deleted domain’s finished jobs with it, and its live ones by the foreign key', async () => {
       const [keep, drop] = [await addDomain(t.db, 'submitted'), await addDomain(t.db, 'submitted')];
       await t.db.transaction().execute((trx) =>

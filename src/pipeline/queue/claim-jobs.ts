@@ -31,44 +31,17 @@ export interface ClaimOptions {
  * (`= any(array(…))`): joining the CTE instead let the cached generic plan hash-join a scan of
  * the whole partition. A job moved to `jobs_done` by a concurrent cancel makes the statement
  * fail with 40001; it is run again (`retryMovedRow`).
+ *
+ * The statement is the function `pipectl_claim_jobs` (migration 0016, where the SQL is), so
+ * that it keeps one generic plan: as a prepared statement it was planned on every call.
  */
 export async function claimJobs(db: Kysely<Database>, opts: ClaimOptions): Promise<Job[]> {
   if (opts.limit <= 0 || opts.jobTypes.length === 0) return [];
   const claim = prepared(
     'claim_jobs',
     sql<Job>`
-      with candidates as materialized (
-        select c.job_id, c.priority, c.run_at
-        from unnest(${opts.jobTypes as JobType[]}::text[]) as t(job_type)
-        cross join lateral (
-          select j.job_id, j.priority, j.run_at from jobs_live j
-          where j.job_type = t.job_type and j.status = 'pending' and j.run_at <= now()
-          order by j.priority, j.run_at
-          limit ${opts.limit}
-          for update skip locked
-        ) c
-        order by c.priority, c.run_at
-        limit ${opts.limit}
-      ), claimed as (
-        update jobs_live j
-        set status = 'running', attempts = j.attempts + 1, locked_by = ${opts.workerId},
-            lease_expires_at = now() + make_interval(secs => ${opts.leaseSeconds}),
-            started_at = case when j.job_id = any(array(
-              select job_id from candidates order by priority, run_at limit ${opts.start ?? opts.limit}
-            )) then now() end,
-            updated_at = now()
-        where j.job_id = any(array(select job_id from candidates))
-        returning j.*
-      ), events as (
-        insert into job_events (job_id, from_status, to_status, worker_id, attempt)
-        select job_id, 'pending', 'running', ${opts.workerId}, attempts from claimed
-      ), domains_started as (
-        update domains d set sitemap_analysis_status = 'processing'
-        from claimed
-        where claimed.job_type = 'sitemap' and d.id = claimed.domain_id
-          and d.sitemap_analysis_status <> 'processing'
-      )
-      select * from claimed order by priority, run_at
+      select * from pipectl_claim_jobs(${opts.jobTypes as JobType[]}::text[], ${opts.limit}::int,
+        ${opts.workerId}::text, ${opts.leaseSeconds}::int, ${opts.start ?? opts.limit}::int)
     `,
   );
   const { rows } = await retryMovedRow(() => claim.execute(db));
