@@ -8,14 +8,15 @@
  *
  *   npx tsx bench/queue-throughput/completion-cost.ts [--jobs N] [--rounds R] [--database-url URL]
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import { migrateToLatest } from '../../src/db/migrator.js';
 import { createPgPool } from '../../src/db/pg-pool.js';
-import type { Database } from '../../src/db/schema.js';
+import { prepared } from '../../src/db/prepared.js';
+import type { Database, Job } from '../../src/db/schema.js';
+import { completeJob } from '../../src/pipeline/queue/complete-job.js';
 import { databasePrefix, dropDatabase, recreateDatabase } from './bench-database.js';
+import { processCpuMs } from './cpu-meter.js';
 
 const { values } = parseArgs({
   options: {
@@ -42,17 +43,15 @@ const event = (from: string) =>
 const moved = (returning: string) =>
   `moved as (delete from jobs_live where job_id = $1 and status = 'running' and locked_by = 'w' returning ${returning})`;
 
-/** The variants, from the shipped statement down to graphile-worker's bare delete. */
-const variants: ReadonlyArray<{ name: string; text: string }> = [
+/**
+ * The variants, from the shipped completion down to graphile-worker's bare delete. The first is
+ * `completeJob` itself (no next job to start: as for the last job of a buffer); the others are
+ * its statement with parts left out.
+ */
+const variants: ReadonlyArray<{ name: string; text?: string }> = [
+  { name: 'as shipped (completeJob): delete, history row, event' },
   {
-    name: 'as shipped: start of the next job, delete, history row, event',
-    text: `with started as (update jobs_live set started_at = now()
-             where job_id = $2::uuid and status = 'running' and locked_by = 'w' returning job_id),
-           ${moved(kept)}, done as (${history}), events as (${event('done')})
-           select job_id, array(select job_id::text from started) as started from done`,
-  },
-  {
-    name: 'without the next job’s start',
+    name: 'without the (empty) start of a next job',
     text: `with ${moved(kept)}, done as (${history}), events as (${event('done')}) select job_id from done`,
   },
   {
@@ -69,47 +68,55 @@ const variants: ReadonlyArray<{ name: string; text: string }> = [
   },
 ];
 
-const ticksPerSecond = 100;
-function backendCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
-}
-
 const name = `${databasePrefix}_completion`;
 const url = await recreateDatabase(serverUrl, name);
+// One connection for the whole run, so that one backend's CPU counts every statement.
 const pool = createPgPool({ connectionString: url, max: 1 });
-await migrateToLatest(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }));
-await pool.end();
-const client = new pg.Client({ connectionString: url, application_name: 'pipectl-bench' });
-client.on('error', () => {});
-await client.connect();
+const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+await migrateToLatest(db);
+const run = (text: string) => sql.raw(text).execute(db);
+const backendPid = async () => (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(db)).rows[0]?.pid;
+
+/** A variant's text as a prepared statement, its `$1` the job's id. */
+function variantStatement(i: number, text: string, jobId: string) {
+  const fragments = Object.assign(text.split('$1'), { raw: text.split('$1') }) as unknown as TemplateStringsArray;
+  return prepared(`completion_${i}`, sql<{ job_id: string }>(fragments, ...fragments.slice(1).map(() => jobId)));
+}
+
 try {
-  const pid = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid ?? 0;
+  const pid = (await backendPid()) ?? 0;
+  const cpuMs = () => processCpuMs(pid) ?? Number.NaN;
+  const complete = (text: string | undefined, i: number, jobId: string) =>
+    text === undefined
+      ? completeJob(db, { job_id: jobId } as Job, 'w').then(() => 1)
+      : variantStatement(i, text, jobId)
+          .execute(db)
+          .then((r) => r.rows.length);
   const results = new Map<string, { cpu: number[]; wal: number[] }>();
   for (let round = 0; round < rounds; round++) {
     for (const [i, v] of variants.entries()) {
-      await client.query('truncate jobs_done, job_events; delete from jobs_live');
-      await client.query(
-        `insert into jobs (job_type, payload, status, attempts, locked_by, started_at, lease_expires_at)
-         select 'noop', '{}', 'running', 1, 'w', now(), now() + interval '1 hour' from generate_series(1, $1)`,
-        [jobs],
-      );
-      const ids = (await client.query<{ job_id: string }>('select job_id from jobs_live order by job_id')).rows;
-      await client.query('vacuum analyze jobs_live, jobs_done, job_events');
-      await client.query('checkpoint');
-      const lsn = (await client.query<{ lsn: string }>('select pg_current_wal_lsn() as lsn')).rows[0]?.lsn;
-      const cpuBefore = backendCpuMs(pid);
+      await run('truncate jobs_done, job_events; delete from jobs_live');
+      await sql`
+        insert into jobs (job_type, payload, status, attempts, locked_by, started_at, lease_expires_at)
+        select 'noop', '{}', 'running', 1, 'w', now(), now() + interval '1 hour' from generate_series(1, ${jobs})
+      `.execute(db);
+      const ids = (await sql<{ job_id: string }>`select job_id from jobs_live order by job_id`.execute(db)).rows;
+      await run('vacuum analyze jobs_live, jobs_done, job_events');
+      await run('checkpoint');
+      const lsn = (await sql<{ lsn: string }>`select pg_current_wal_lsn() as lsn`.execute(db)).rows[0]?.lsn;
+      const cpuBefore = cpuMs();
       for (const { job_id } of ids) {
-        const values = i === 0 ? [job_id, null] : [job_id];
-        const r = await client.query({ name: `completion_${i}`, text: v.text, values });
-        if (r.rowCount !== 1) throw new Error(`${v.name}: completed ${r.rowCount} rows`);
+        const n = await complete(v.text, i, job_id);
+        if (n !== 1) throw new Error(`${v.name}: completed ${n} rows`);
       }
-      const cpuMs = backendCpuMs(pid) - cpuBefore;
-      const wal = (await client.query<{ b: string }>(`select pg_wal_lsn_diff(pg_current_wal_lsn(), $1) as b`, [lsn]))
-        .rows[0]?.b;
+      const spentMs = cpuMs() - cpuBefore;
+      const wal = (
+        await sql<{ b: string }>`select pg_wal_lsn_diff(pg_current_wal_lsn(), ${lsn}::pg_lsn) as b`.execute(db)
+      ).rows[0]?.b;
+      // The pool's one connection must not have been replaced: its CPU is what was measured.
+      if ((await backendPid()) !== pid) throw new Error('the connection changed during the run; run again');
       const r = results.get(v.name) ?? { cpu: [], wal: [] };
-      r.cpu.push((cpuMs * 1000) / jobs);
+      r.cpu.push((spentMs * 1000) / jobs);
       r.wal.push(Number(wal) / jobs);
       results.set(v.name, r);
     }
@@ -126,6 +133,6 @@ try {
     '\nWAL is the whole cluster’s; CPU ticks are 10 ms, so use N ≥ 5000. Backend CPU includes each commit.\n',
   );
 } finally {
-  await client.end();
+  await db.destroy();
   await dropDatabase(serverUrl, name);
 }

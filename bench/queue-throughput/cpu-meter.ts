@@ -26,7 +26,7 @@ function clockTicksPerSecond(): number {
 const ticksPerSecond = clockTicksPerSecond();
 
 /** utime + stime of a local process in ms, from /proc; undefined when it is not readable (not Linux, not local). */
-function processCpuMs(pid: number): number | undefined {
+export function processCpuMs(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
