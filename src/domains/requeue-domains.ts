@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import { retryMovedRow } from '../db/moved-row.js';
+import { retryConflict } from '../db/retry-conflict.js';
 import type { Database, DomainStatus, JobType } from '../db/schema.js';
 import { PipectlError } from '../errors.js';
 import { findDomains } from './find-domains.js';
@@ -117,7 +117,7 @@ export async function requeueDomains(
   }
   const actor = opts.actor ?? 'pipectl requeue';
   // A job moved between `jobs` partitions under the statement fails it (40001): run it again.
-  return retryMovedRow(() =>
+  return retryConflict(() =>
     db.transaction().execute(async (trx) => {
       const locked = await matching(trx, f, domainIds).forUpdate().execute();
       const ids = locked.map((r) => r.id);

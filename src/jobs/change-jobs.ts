@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import { retryMovedRow } from '../db/moved-row.js';
+import { retryConflict } from '../db/retry-conflict.js';
 import type { Database, JobStatus } from '../db/schema.js';
 
 export interface JobChange {
@@ -55,7 +55,7 @@ export async function retryJobs(db: Kysely<Database>, jobIds: string[], opts: Re
           select job_id, from_status, 'pending', ${actor}, 'retried by operator' from retried
         )`;
   // A job moved between `jobs` partitions under the statement fails it (40001): run it again.
-  return retryMovedRow(() =>
+  return retryConflict(() =>
     db.transaction().execute(async (trx) => {
       const { rows } = await sql<{ job_id: string; from_status: JobStatus | null; outcome: string }>`
       with wanted as (
@@ -107,7 +107,7 @@ export async function cancelJobs(
   const actor = opts.actor ?? 'cli';
   const ids = distinctIds(jobIds);
   // A job moved between `jobs` partitions under the statement fails it (40001): run it again.
-  return retryMovedRow(() =>
+  return retryConflict(() =>
     db.transaction().execute(async (trx) => {
       const results: JobChange[] = [];
       for (let i = 0; i < ids.length; i += batchSize) {

@@ -3,8 +3,8 @@ import { Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMigrator } from '../../src/db/migrator.js';
-import { isMovedRowError, retryMovedRow } from '../../src/db/moved-row.js';
 import { PGliteDialect } from '../../src/db/pglite-dialect.js';
+import { isDeadlockError, isMovedRowError, retryConflict } from '../../src/db/retry-conflict.js';
 import type { Database } from '../../src/db/schema.js';
 import { claimJobs } from '../../src/pipeline/queue/claim-jobs.js';
 import { completeJob } from '../../src/pipeline/queue/complete-job.js';
@@ -181,18 +181,14 @@ describe.each(backends)('jobs as two partitions on $name', ({ name, skip }) => {
   });
 });
 
-describe.skipIf(backends.find((b) => b.name === 'postgres')?.skip ?? true)('a row moved under a statement', () => {
-  const t = useTestDatabase('postgres');
-  const clients: pg.Client[] = [];
-  afterAll(async () => {
-    await Promise.all(clients.map((c) => c.end()));
-  });
-
-  it('fails a statement with 40001, which retryMovedRow runs again', async () => {
-    await emptyTables(t.db);
-    await insertNoopJobs(t.db, 1);
-    const [job] = await claimJobs(t.db, { workerId: 'w1', jobTypes: ['noop'], limit: 1, leaseSeconds: 60 });
-    if (!job) throw new Error('not claimed');
+describe.skipIf(backends.find((b) => b.name === 'postgres')?.skip ?? true)(
+  'statements that meet a concurrent transaction',
+  () => {
+    const t = useTestDatabase('postgres');
+    const clients: pg.Client[] = [];
+    afterAll(async () => {
+      await Promise.all(clients.map((c) => c.end()));
+    });
     const connect = async () => {
       const c = new pg.Client({ connectionString: t.url });
       c.on('error', () => undefined);
@@ -200,36 +196,117 @@ describe.skipIf(backends.find((b) => b.name === 'postgres')?.skip ?? true)('a ro
       await c.connect();
       return c;
     };
-    const [mover, extender] = [await connect(), await connect()];
-    // The mover cancels the job (running → cancelled: into jobs_done) and holds its transaction
-    // open, while a lease extension waits on the row; when the mover commits, the row is gone
-    // to the other partition under the waiting statement.
-    await mover.query('begin');
-    await mover.query(`update jobs set status = 'cancelled', finished_at = now() where job_id = $1`, [job.job_id]);
-    const waiting = extender
-      .query(`update jobs_live set lease_expires_at = now() where job_id = $1 and status = 'running'`, [job.job_id])
-      .then(
-        () => undefined,
-        (err: unknown) => err,
-      );
-    await new Promise((r) => setTimeout(r, 200));
-    await mover.query('commit');
-    const err = await waiting;
-    expect(isMovedRowError(err)).toBe(true);
-    // Run again, the statement sees the row where it now is: not live, so nothing to extend.
-    let runs = 0;
-    const kept = await retryMovedRow(async () => {
-      runs++;
-      if (runs === 1) throw err;
-      return extendLeases(t.db, 'w1', [job.job_id], 60);
+
+    it('fails a statement with 40001, which retryConflict runs again', async () => {
+      await emptyTables(t.db);
+      await insertNoopJobs(t.db, 1);
+      const [job] = await claimJobs(t.db, { workerId: 'w1', jobTypes: ['noop'], limit: 1, leaseSeconds: 60 });
+      if (!job) throw new Error('not claimed');
+      const [mover, extender] = [await connect(), await connect()];
+      // The mover cancels the job (running → cancelled: into jobs_done) and holds its transaction
+      // open, while a lease extension waits on the row; when the mover commits, the row is gone
+      // to the other partition under the waiting statement.
+      await mover.query('begin');
+      await mover.query(`update jobs set status = 'cancelled', finished_at = now() where job_id = $1`, [job.job_id]);
+      const waiting = extender
+        .query(`update jobs_live set lease_expires_at = now() where job_id = $1 and status = 'running'`, [job.job_id])
+        .then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+      await new Promise((r) => setTimeout(r, 200));
+      await mover.query('commit');
+      const err = await waiting;
+      expect(isMovedRowError(err)).toBe(true);
+      // Run again, the statement sees the row where it now is: not live, so nothing to extend.
+      let runs = 0;
+      const kept = await retryConflict(async () => {
+        runs++;
+        if (runs === 1) throw err;
+        return extendLeases(t.db, 'w1', [job.job_id], 60);
+      });
+      expect(runs).toBe(2);
+      expect(kept.size).toBe(0);
+      // Any other error is thrown at once.
+      let otherRuns = 0;
+      await expect(
+        retryConflict(() => {
+          otherRuns++;
+          return Promise.reject(Object.assign(new Error('duplicate key value'), { code: '23505' }));
+        }),
+      ).rejects.toThrow('duplicate key value');
+      expect(otherRuns).toBe(1);
     });
-    expect(runs).toBe(2);
-    expect(kept.size).toBe(0);
-    await expect(
-      retryMovedRow(() => Promise.reject(Object.assign(new Error('deadlock detected'), { code: '40P01' }))),
-    ).rejects.toThrow('deadlock detected');
-  });
-});
+
+    it('runs a transaction that PostgreSQL rolled back to break a deadlock again', async () => {
+      await emptyTables(t.db);
+      await insertNoopJobs(t.db, 2);
+      const [a, b] = await claimJobs(t.db, { workerId: 'w1', jobTypes: ['noop'], limit: 2, leaseSeconds: 60 });
+      if (!a || !b) throw new Error('not claimed');
+      const [one, two] = [await connect(), await connect()];
+      // Two transactions lock the same two rows in opposite orders: PostgreSQL cancels one of them.
+      const touch = (c: pg.Client, id: string) =>
+        c.query(`update jobs_live set started_at = now() where job_id = $1`, [id]);
+      await one.query('begin');
+      await two.query('begin');
+      await touch(one, a.job_id);
+      await touch(two, b.job_id);
+      const settled = await Promise.allSettled([touch(one, b.job_id), touch(two, a.job_id)]);
+      await Promise.all([one.query('rollback'), two.query('rollback')]);
+      const victims = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      expect(victims).toHaveLength(1);
+      const err: unknown = victims[0]?.reason;
+      expect(isDeadlockError(err)).toBe(true);
+      let runs = 0;
+      const kept = await retryConflict(async () => {
+        runs++;
+        if (runs === 1) throw err;
+        return extendLeases(t.db, 'w1', [a.job_id, b.job_id], 60);
+      });
+      expect(runs).toBe(2);
+      expect(kept).toEqual(new Set([a.job_id, b.job_id]));
+    });
+
+    it('extends leases without waiting for the rows its own completion holds, so the two cannot deadlock', async () => {
+      await emptyTables(t.db);
+      await insertNoopJobs(t.db, 3);
+      const jobs = await claimJobs(t.db, { workerId: 'w1', jobTypes: ['noop'], limit: 3, leaseSeconds: 60 });
+      const [a, b, c] = jobs.map((j) => j.job_id);
+      if (!a || !b || !c) throw new Error('not claimed');
+      const leases = async () => {
+        const { rows } = await sql<{ job_id: string; left: number }>`
+        select job_id, extract(epoch from lease_expires_at - now())::float8 as left from jobs_live
+      `.execute(t.db);
+        return new Map(rows.map((r) => [r.job_id, r.left]));
+      };
+      // The completion of A, as completeJob runs it: first the start of B (the buffered job taking
+      // A's slot), then the delete of A, in one transaction still open.
+      const completer = await connect();
+      await completer.query('begin');
+      await completer.query(`update jobs_live set started_at = now() where job_id = $1 and locked_by = 'w1'`, [b]);
+      // The heartbeat meets B locked. Before, it locked A and waited for B; the completion's
+      // delete of A then waited for the heartbeat: a deadlock.
+      const heartbeat = extendLeases(t.db, 'w1', [a, b, c], 600);
+      const outcome = await Promise.race([
+        heartbeat.then((kept) => ({ kept })),
+        new Promise<'waited'>((r) => setTimeout(() => r('waited'), 3000)),
+      ]);
+      expect(outcome).not.toBe('waited');
+      if (outcome === 'waited') return;
+      expect(outcome.kept).toEqual(new Set([a, b, c]));
+      let left = await leases();
+      expect(left.get(a)).toBeGreaterThan(500);
+      expect(left.get(c)).toBeGreaterThan(500);
+      expect(left.get(b)).toBeLessThan(61);
+      await completer.query(`delete from jobs_live where job_id = $1 and locked_by = 'w1'`, [a]);
+      await completer.query('commit');
+      // The next heartbeat extends B, and no longer holds A.
+      expect(await extendLeases(t.db, 'w1', [a, b, c], 600)).toEqual(new Set([b, c]));
+      left = await leases();
+      expect(left.get(b)).toBeGreaterThan(500);
+    });
+  },
+);
 
 describe('migration 0013 on a database holding jobs', () => {
   it('moves every job of 0012’s table into its partition, keeping ids, references and order', async () => {

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
-import { retryMovedRow } from '../../db/moved-row.js';
 import { prepared } from '../../db/prepared.js';
+import { retryConflict } from '../../db/retry-conflict.js';
 import type { Database, Job, JobType } from '../../db/schema.js';
 
 export interface ClaimOptions {
@@ -30,7 +30,7 @@ export interface ClaimOptions {
  * the update changes no indexed column, so it is HOT. The ids go to the update as an array
  * (`= any(array(…))`): joining the CTE instead let the cached generic plan hash-join a scan of
  * the whole partition. A job moved to `jobs_done` by a concurrent cancel makes the statement
- * fail with 40001; it is run again (`retryMovedRow`).
+ * fail with 40001; it is run again (`retryConflict`).
  *
  * The statement is the function `pipectl_claim_jobs` (migration 0016, where the SQL is), so
  * that it keeps one generic plan: as a prepared statement it was planned on every call.
@@ -44,6 +44,6 @@ export async function claimJobs(db: Kysely<Database>, opts: ClaimOptions): Promi
         ${opts.workerId}::text, ${opts.leaseSeconds}::int, ${opts.start ?? opts.limit}::int)
     `,
   );
-  const { rows } = await retryMovedRow(() => claim.execute(db));
+  const { rows } = await retryConflict(() => claim.execute(db));
   return rows;
 }

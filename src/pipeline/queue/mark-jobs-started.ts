@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
-import { retryMovedRow } from '../../db/moved-row.js';
 import { prepared } from '../../db/prepared.js';
+import { retryConflict } from '../../db/retry-conflict.js';
 import type { Database } from '../../db/schema.js';
 
 /**
@@ -20,6 +20,6 @@ export async function markJobsStarted(db: Kysely<Database>, workerId: string, jo
       returning job_id
     `,
   );
-  const { rows } = await retryMovedRow(() => mark.execute(db));
+  const { rows } = await retryConflict(() => mark.execute(db));
   return new Set(rows.map((r) => r.job_id));
 }

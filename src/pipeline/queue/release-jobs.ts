@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import { retryMovedRow } from '../../db/moved-row.js';
+import { retryConflict } from '../../db/retry-conflict.js';
 import type { Database } from '../../db/schema.js';
 
 /**
@@ -26,6 +26,6 @@ export async function releaseJobs(
     )
     select job_id from released
   `;
-  const { rows } = await retryMovedRow(() => release.execute(db));
+  const { rows } = await retryConflict(() => release.execute(db));
   return rows.length;
 }

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import { retryMovedRow } from '../../db/moved-row.js';
+import { retryConflict } from '../../db/retry-conflict.js';
 import type { Database } from '../../db/schema.js';
 import { type BackoffOptions, defaultBackoff } from './backoff.js';
 
@@ -32,7 +32,7 @@ export interface RescuedJob {
  * Reads `jobs_live` only, without an index: an index on the lease would make every claim and
  * lease extension a non-HOT update (migration 0013), and this runs once per poll interval over
  * live jobs only. A job failed here moves to `jobs_done`; a concurrent move fails the statement
- * with 40001, and it is run again (`retryMovedRow`).
+ * with 40001, and it is run again (`retryConflict`).
  */
 export async function rescueExpiredLeases(
   db: Kysely<Database>,
@@ -74,6 +74,6 @@ export async function rescueExpiredLeases(
     )
     select job_id, job_type, status, previous_worker from rescued
   `;
-  const { rows } = await retryMovedRow(() => rescue.execute(db));
+  const { rows } = await retryConflict(() => rescue.execute(db));
   return rows;
 }

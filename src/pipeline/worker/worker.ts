@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { retryMovedRow } from '../../db/moved-row.js';
+import { retryConflict } from '../../db/retry-conflict.js';
 import type { Database, Job, JobType } from '../../db/schema.js';
 import { coerceError } from '../../errors.js';
 import { type BackoffOptions, backoffDelay, defaultBackoff, loopErrorBackoff } from '../queue/backoff.js';
@@ -382,7 +382,7 @@ export class Worker {
         marked = new Set();
         try {
           if (transactional) {
-            marked = await retryMovedRow(() =>
+            marked = await retryConflict(() =>
               db.transaction().execute(async (trx) => {
                 const m = await completeJob(trx, job, this.workerId, next?.job_id);
                 await handler.commit(job, result, { ...ctx, trx });
@@ -390,7 +390,7 @@ export class Worker {
               }),
             );
           } else {
-            marked = await retryMovedRow(() => completeJob(db, job, this.workerId, next?.job_id));
+            marked = await retryConflict(() => completeJob(db, job, this.workerId, next?.job_id));
           }
         } catch (err) {
           // A commit cut off by a lost connection may have landed; if so, it is done (the next
@@ -428,7 +428,7 @@ export class Worker {
     const delay = backoffDelay(job.attempts, { ...this.#o.backoff, jitter: true });
     const status = await withReconnect(
       () =>
-        retryMovedRow(() =>
+        retryConflict(() =>
           this.#o.db.transaction().execute(async (trx) => {
             const s = await failJob(trx, job, {
               workerId: this.workerId,
