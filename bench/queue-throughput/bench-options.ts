@@ -6,6 +6,7 @@ export const configurationIds = [
   'pipectl-record',
   'pipectl-loaded',
   'graphile',
+  'graphile-history',
   'graphile-batched',
   'pg-boss',
 ] as const;

@@ -80,6 +80,14 @@ function configurations(o: BenchOptions, profiles: Map<ConfigurationId, Statemen
       run: (ctx) => runGraphileWorker(ctx, { localQueueSize: lq, completeJobBatchDelay: -1 }),
     },
     {
+      id: 'graphile-history',
+      label: 'graphile + history',
+      system: 'graphile-worker',
+      configuration: `like-for-like, + pipectl's history and events (row triggers)`,
+      database: 'graphile',
+      run: (ctx) => runGraphileWorker(ctx, { localQueueSize: lq, completeJobBatchDelay: -1, keepHistory: true }),
+    },
+    {
       id: 'graphile-batched',
       label: 'graphile batched',
       system: 'graphile-worker',
@@ -219,7 +227,7 @@ async function main(): Promise<number> {
   const subjects = (['pipectl', 'pipectl-record', 'pipectl-loaded'] as const).flatMap(
     (id) => measurements.get(id) ?? [],
   );
-  const peers = (['graphile', 'graphile-batched', 'pg-boss'] as const).flatMap((id) => measurements.get(id) ?? []);
+  const peers = (['graphile', 'graphile-history', 'graphile-batched', 'pg-boss'] as const).flatMap((id) => measurements.get(id) ?? []);
   if (subjects.length > 0 && peers.length > 0) {
     console.log('');
     console.log(formatRatios(subjects, peers));
@@ -253,6 +261,10 @@ async function main(): Promise<number> {
     console.log(
       `${loadedRun ? '' : '\n'}ratio pipectl/graphile-like-for-like: ${(empty.jobsPerSecond / peer.jobsPerSecond).toFixed(2)}`,
     );
+  }
+  const keeping = measurements.get('graphile-history');
+  if (empty && keeping) {
+    console.log(`ratio pipectl/graphile-with-history: ${(empty.jobsPerSecond / keeping.jobsPerSecond).toFixed(2)}`);
   }
   return failures.length > 0 ? 1 : 0;
 }
