@@ -227,7 +227,9 @@ async function main(): Promise<number> {
   const subjects = (['pipectl', 'pipectl-record', 'pipectl-loaded'] as const).flatMap(
     (id) => measurements.get(id) ?? [],
   );
-  const peers = (['graphile', 'graphile-history', 'graphile-batched', 'pg-boss'] as const).flatMap((id) => measurements.get(id) ?? []);
+  const peers = (['graphile', 'graphile-history', 'graphile-batched', 'pg-boss'] as const).flatMap(
+    (id) => measurements.get(id) ?? [],
+  );
   if (subjects.length > 0 && peers.length > 0) {
     console.log('');
     console.log(formatRatios(subjects, peers));
