@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 /** The configurations the benchmark can run, in the order it runs them. */
 export const configurationIds = [
   'pipectl',
+  'pipectl-solo',
   'pipectl-record',
   'pipectl-loaded',
   'graphile',

@@ -16,12 +16,14 @@ export interface PipectlRunOptions {
   record: boolean;
   /** Collects the client-side duration of every statement the worker sends. */
   profile?: StatementProfile;
+  /** Each job commits alone (the worker's `groupCommit: false`), as before session 9. */
+  solo?: boolean;
 }
 
 /**
  * N noop jobs through pipectl's own `Worker`, in this process, exactly as `pipectl process
- * --until-idle` runs them: batch claims, then one transaction per job that completes it (and
- * runs the stage's commit). Timed from `run()` to its return once the queue is idle.
+ * --until-idle` runs them: batch claims, then the completions ready at the same time commit
+ * together (group commit; `solo`: one transaction per job), each with the stage's commit. Timed from `run()` to its return once the queue is idle.
  */
 export async function runPipectl(ctx: RunContext, opts: PipectlRunOptions): Promise<RunResult> {
   // The same pool as `pipectl process`: prepared hot statements, int8 as numbers.
@@ -47,6 +49,7 @@ export async function runPipectl(ctx: RunContext, opts: PipectlRunOptions): Prom
       untilIdle: true,
       pollIntervalMs: 1000,
       logger: pino({ level: 'warn' }),
+      groupCommit: !opts.solo,
     });
     const stopOnTimeout = setTimeout(() => worker.stop(), Math.max(0, ctx.deadline - performance.now()));
     const {

@@ -50,9 +50,17 @@ function configurations(o: BenchOptions, profiles: Map<ConfigurationId, Statemen
       id: 'pipectl',
       label: 'pipectl',
       system: 'pipectl',
-      configuration: `Worker, claims ≤${2 * c}, 1 tx per job (complete)`,
+      configuration: `Worker, claims ≤${2 * c}, group commit of completions`,
       database: 'pipectl',
       run: (ctx) => runPipectl(ctx, { record: false, profile: profileFor('pipectl') }),
+    },
+    {
+      id: 'pipectl-solo',
+      label: 'pipectl, solo commits',
+      system: 'pipectl',
+      configuration: `same, 1 tx per job (groupCommit: false)`,
+      database: 'pipectl',
+      run: (ctx) => runPipectl(ctx, { record: false, solo: true, profile: profileFor('pipectl-solo') }),
     },
     {
       id: 'pipectl-record',
@@ -224,7 +232,7 @@ async function main(): Promise<number> {
   console.log('');
   console.log(formatMeasurements([...measurements.values()]));
 
-  const subjects = (['pipectl', 'pipectl-record', 'pipectl-loaded'] as const).flatMap(
+  const subjects = (['pipectl', 'pipectl-solo', 'pipectl-record', 'pipectl-loaded'] as const).flatMap(
     (id) => measurements.get(id) ?? [],
   );
   const peers = (['graphile', 'graphile-history', 'graphile-batched', 'pg-boss'] as const).flatMap(
@@ -263,6 +271,10 @@ async function main(): Promise<number> {
     console.log(
       `${loadedRun ? '' : '\n'}ratio pipectl/graphile-like-for-like: ${(empty.jobsPerSecond / peer.jobsPerSecond).toFixed(2)}`,
     );
+  }
+  const solo = measurements.get('pipectl-solo');
+  if (empty && solo) {
+    console.log(`ratio pipectl/pipectl-solo (group commit): ${(empty.jobsPerSecond / solo.jobsPerSecond).toFixed(2)}`);
   }
   const keeping = measurements.get('graphile-history');
   if (empty && keeping) {

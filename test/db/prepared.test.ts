@@ -4,7 +4,7 @@ import { createPgPool } from '../../src/db/pg-pool.js';
 import { prepared } from '../../src/db/prepared.js';
 import type { Database } from '../../src/db/schema.js';
 import { claimJobs } from '../../src/pipeline/queue/claim-jobs.js';
-import { completeJob } from '../../src/pipeline/queue/complete-job.js';
+import { completeJob, completeJobs } from '../../src/pipeline/queue/complete-job.js';
 import { extendLeases } from '../../src/pipeline/queue/extend-leases.js';
 import { failJob } from '../../src/pipeline/queue/fail-job.js';
 import { markJobsStarted } from '../../src/pipeline/queue/mark-jobs-started.js';
@@ -50,22 +50,24 @@ describe.each(backends)('prepared statements on $name', ({ name, skip }) => {
     });
 
     it('sends the queue’s hot statements as named prepared statements on the server', async () => {
-      await sql`insert into jobs (job_type, payload) select 'noop', '{}'::jsonb from generate_series(1, 2)`.execute(
+      await sql`insert into jobs (job_type, payload) select 'noop', '{}'::jsonb from generate_series(1, 3)`.execute(
         db(),
       );
       const claim = () => claimJobs(db(), { workerId: 'w1', jobTypes: ['noop'], limit: 1, start: 0, leaseSeconds: 60 });
       const [first] = await claim();
       const [second] = await claim();
-      if (first === undefined || second === undefined) throw new Error('no jobs claimed');
+      const [third] = await claim();
+      if (first === undefined || second === undefined || third === undefined) throw new Error('no jobs claimed');
       expect(await markJobsStarted(db(), 'w1', [first.job_id])).toEqual(new Set([first.job_id]));
       expect(await extendLeases(db(), 'w1', [first.job_id, second.job_id], 60)).toEqual(
         new Set([first.job_id, second.job_id]),
       );
       await completeJob(db(), first, 'w1');
+      expect((await completeJobs(db(), 'w1', [third.job_id])).completed).toEqual(new Set([third.job_id]));
       expect(await failJob(db(), second, { workerId: 'w1', error: 'boom', permanent: true, retryDelayMs: 0 })).toBe(
         'failed',
       );
-      const queue = ['claim_jobs', 'complete_job', 'extend_leases', 'fail_job', 'mark_jobs_started'];
+      const queue = ['claim_jobs', 'complete_job', 'complete_jobs', 'extend_leases', 'fail_job', 'mark_jobs_started'];
       const names = await statementNames();
       if (name === 'postgres') expect(names).toEqual(expect.arrayContaining(queue));
       else for (const q of queue) expect(names).not.toContain(q);

@@ -1,4 +1,4 @@
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
 import { prepared } from '../../db/prepared.js';
 import type { Database, Job } from '../../db/schema.js';
 
@@ -18,12 +18,6 @@ export class LeaseLostError extends Error {
  *
  * Call it first in the transaction that writes the job's results: its row lock guards them, so
  * the results commit exactly when the job completes, and never for a job rescued elsewhere.
- *
- * SQL: the row leaves `jobs_live` by a delete and enters `jobs_done` by an insert, with its
- * `job_events` row, in one statement (migration 0013). A plain update of `jobs` would move it
- * too, but through the parent table, and a concurrent statement reaching for a row moved that
- * way fails (40001) where one finding it deleted simply finds nothing. `startId` is one id, not
- * an array, so that the cached generic plan probes the job_id index.
  */
 export async function completeJob(
   trx: Transaction<Database> | Kysely<Database>,
@@ -31,16 +25,56 @@ export async function completeJob(
   workerId: string,
   startId?: string,
 ): Promise<Set<string>> {
-  const { rows } = await prepared(
+  // One id each, not arrays: PostgreSQL keeps a generic plan for this text. For `= any($ids)`
+  // it replans on every call (its generic estimate, 10 ids, costs more than a custom plan for
+  // one), which measured about 150 µs of server CPU more per job.
+  const { completed, started } = await completion(
     'complete_job',
-    sql<{ job_id: string; started: string[] }>`
+    sql`job_id = ${job.job_id}::uuid`,
+    sql`job_id = ${startId ?? null}::uuid`,
+    workerId,
+  ).execute(trx);
+  if (!completed.has(job.job_id)) throw new LeaseLostError(job.job_id, workerId);
+  return started;
+}
+
+/**
+ * `completeJob` for several jobs in one statement (the worker's group commit): completes those of
+ * `jobIds` this worker still holds, and records the start of those of `startIds` it holds.
+ * Returns both; a job missing from `completed` is one whose lease was lost.
+ */
+export function completeJobs(
+  trx: Transaction<Database> | Kysely<Database>,
+  workerId: string,
+  jobIds: readonly string[],
+  startIds: readonly string[] = [],
+): Promise<{ completed: Set<string>; started: Set<string> }> {
+  return completion(
+    'complete_jobs',
+    sql`job_id = any(${jobIds}::uuid[])`,
+    sql`job_id = any(${startIds}::uuid[])`,
+    workerId,
+  ).execute(trx);
+}
+
+/**
+ * The completion statement, for one job or several. Each row leaves `jobs_live` by a delete and
+ * enters `jobs_done` by an insert, with its `job_events` row, in one statement (migration 0013).
+ * A plain update of `jobs` would move it too, but through the parent table, and a concurrent
+ * statement reaching for a row moved that way fails (40001) where one finding it deleted simply
+ * finds nothing.
+ */
+function completion(name: string, jobs: RawBuilder<unknown>, starts: RawBuilder<unknown>, workerId: string) {
+  const query = prepared(
+    name,
+    sql<{ completed: string[]; started: string[] }>`
       with started as (
         update jobs_live set started_at = now()
-        where job_id = ${startId ?? null}::uuid and status = 'running' and locked_by = ${workerId}
+        where ${starts} and status = 'running' and locked_by = ${workerId}
         returning job_id
       ), moved as (
         delete from jobs_live
-        where job_id = ${job.job_id} and status = 'running' and locked_by = ${workerId}
+        where ${jobs} and status = 'running' and locked_by = ${workerId}
         returning job_id, job_type, domain_id, sitemap_file_id, page_id, payload, priority, attempts,
           max_attempts, run_at, locked_by, last_error, created_at, started_at
       ), done as (
@@ -55,12 +89,15 @@ export async function completeJob(
         insert into job_events (job_id, from_status, to_status, worker_id, attempt)
         select job_id, 'running', 'complete', ${workerId}, attempts from done
       )
-      select job_id, array(select job_id::text from started) as started from done
+      select array(select job_id::text from done) as completed, array(select job_id::text from started) as started
     `,
-  ).execute(trx);
-  const row = rows[0];
-  if (row === undefined) throw new LeaseLostError(job.job_id, workerId);
-  return new Set(row.started);
+  );
+  return {
+    async execute(trx: Transaction<Database> | Kysely<Database>) {
+      const { rows } = await query.execute(trx);
+      return { completed: new Set(rows[0]?.completed), started: new Set(rows[0]?.started) };
+    },
+  };
 }
 
 /** Whether the job is complete and was completed by this worker (after an ambiguous commit failure). */
