@@ -48,6 +48,22 @@ describe.each(backends)('the worker on $name', ({ name, skip }) => {
       expect(w.stopped_at).toBeInstanceOf(Date);
     });
 
+    it('commits jobs that finish together in shared transactions, each exactly once; groupCommit: false commits each alone', async () => {
+      const commits = async () =>
+        (await sql<{ n: number }>`select count(distinct xmin::text)::int as n from jobs_done`.execute(t.db)).rows[0]?.n;
+      await insertNoopJobs(t.db, 200, { record: true });
+      expect(await worker({ concurrency: 8 }).run()).toMatchObject({ completed: 200, failed: 0 });
+      expect(await runsPerJob(t.db)).toEqual({ jobs: 200, minRuns: 1, maxRuns: 1 });
+      const grouped = await commits();
+      expect(grouped).toBeLessThan(150);
+      await emptyTables(t.db);
+      await sql`truncate noop_runs`.execute(t.db);
+      await insertNoopJobs(t.db, 200, { record: true });
+      expect(await worker({ concurrency: 8, groupCommit: false }).run()).toMatchObject({ completed: 200 });
+      expect(await runsPerJob(t.db)).toEqual({ jobs: 200, minRuns: 1, maxRuns: 1 });
+      expect(await commits()).toBe(200);
+    });
+
     it('--until-idle waits for an untried job scheduled later, not for a retry scheduled later', async () => {
       await insertNoopJobs(t.db, 2, { record: true });
       // One never tried, due in 600 ms (as WF5 spaces a site's scans); one retry due in an hour.
