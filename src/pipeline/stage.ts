@@ -17,7 +17,11 @@ export interface RunContext {
   readonly logger: Logger;
 }
 
-/** What a handler may use inside the transaction that completes its job. */
+/**
+ * What a handler may use inside the transaction that completes its job. Jobs that finish at the
+ * same time share that transaction (the worker's group commit): write through `trx`, never end
+ * it, and throw to refuse; the worker then runs each of them again alone.
+ */
 export interface CommitContext {
   readonly trx: Transaction<Database>;
   readonly workerId: string;
