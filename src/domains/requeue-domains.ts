@@ -116,7 +116,8 @@ export async function requeueDomains(
     );
   }
   const actor = opts.actor ?? 'pipectl requeue';
-  // A job moved between `jobs` partitions under the statement fails it (40001): run it again.
+  // A job moved between `jobs` partitions under the statement (40001), or a deadlock PostgreSQL
+  // broke by rolling this back (40P01), fails it: run it again (`retryConflict`).
   return retryConflict(() =>
     db.transaction().execute(async (trx) => {
       const locked = await matching(trx, f, domainIds).forUpdate().execute();

@@ -54,7 +54,8 @@ export async function retryJobs(db: Kysely<Database>, jobIds: string[], opts: Re
           insert into job_events (job_id, from_status, to_status, worker_id, message)
           select job_id, from_status, 'pending', ${actor}, 'retried by operator' from retried
         )`;
-  // A job moved between `jobs` partitions under the statement fails it (40001): run it again.
+  // A job moved between `jobs` partitions under the statement (40001), or a deadlock PostgreSQL
+  // broke by rolling this back (40P01), fails it: run it again (`retryConflict`).
   return retryConflict(() =>
     db.transaction().execute(async (trx) => {
       const { rows } = await sql<{ job_id: string; from_status: JobStatus | null; outcome: string }>`
@@ -106,7 +107,8 @@ export async function cancelJobs(
 ): Promise<JobChange[]> {
   const actor = opts.actor ?? 'cli';
   const ids = distinctIds(jobIds);
-  // A job moved between `jobs` partitions under the statement fails it (40001): run it again.
+  // A job moved between `jobs` partitions under the statement (40001), or a deadlock PostgreSQL
+  // broke by rolling this back (40P01), fails it: run it again (`retryConflict`).
   return retryConflict(() =>
     db.transaction().execute(async (trx) => {
       const results: JobChange[] = [];
