@@ -23,7 +23,8 @@ export interface PipectlRunOptions {
 /**
  * N noop jobs through pipectl's own `Worker`, in this process, exactly as `pipectl process
  * --until-idle` runs them: batch claims, then the completions ready at the same time commit
- * together (group commit; `solo`: one transaction per job), each with the stage's commit. Timed from `run()` to its return once the queue is idle.
+ * together (group commit; `solo`: one transaction per job), each with the stage's commit. Timed
+ * from `run()` to its return once the queue is idle.
  */
 export async function runPipectl(ctx: RunContext, opts: PipectlRunOptions): Promise<RunResult> {
   // The same pool as `pipectl process`: prepared hot statements, int8 as numbers.
